@@ -1,0 +1,167 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""Load mmengine checkpoints with torch's safe (``weights_only``) unpickler.
+
+torch >= 2.6 loads with ``weights_only=True`` by default, which refuses the
+few non-tensor objects that mmengine writes into every checkpoint (the
+message hub's :class:`~mmengine.logging.HistoryBuffer`, numpy scalars and
+arrays), so ``--resume`` and ``load_from`` break. Instead of falling back to
+``weights_only=False``, which runs any code a ``.pth`` file carries, the exact
+globals mmengine stores are allow-listed, and mmengine's local-file loader is
+replaced by one that always loads safely and explains every refusal.
+"""
+import os.path as osp
+import pickle
+import zipfile
+from typing import Any, Callable, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+try:  # numpy >= 2 moved the pickling helpers into numpy._core.
+    from numpy._core import multiarray as _np_multiarray
+except ImportError:  # pragma: no cover - numpy 1.x
+    from numpy.core import multiarray as _np_multiarray
+
+
+# HistoryBuffer pickles its statistics methods as ``getattr(HistoryBuffer,
+# 'min')``; these are the only attribute reads a checkpoint may ask for.
+HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
+# numpy >= 1.25 rebuilds each dtype as an instance of its own class.
+NUMPY_DTYPE_CODES = '?bBhHiIlLqQefdgFDG'
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds pickled objects outside the allow-list."""
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file is truncated or not a checkpoint at all."""
+
+
+def history_buffer_getattr(owner: Any, name: str) -> Any:
+    """Stand-in for ``builtins.getattr`` inside a checkpoint.
+
+    A general ``getattr`` would let a crafted file reach any attribute of any
+    allow-listed class; this one returns only HistoryBuffer's own statistics
+    methods, which is all mmengine writes.
+
+    Args:
+        owner (Any): The object the checkpoint reads from.
+        name (str): The attribute name.
+
+    Returns:
+        Any: ``getattr(HistoryBuffer, name)`` for a default statistic.
+    """
+    if owner is HistoryBuffer and name in HISTORY_BUFFER_METHODS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for attribute {name!r} of {owner!r}; only '
+        f'HistoryBuffer.{{{",".join(HISTORY_BUFFER_METHODS)}}} are allowed')
+
+
+def mmengine_safe_globals() -> List[Any]:
+    """The non-tensor globals an mmengine training checkpoint contains.
+
+    Found with :func:`torch.serialization.get_unsafe_globals_in_checkpoint`
+    on checkpoints written by mmengine's ``CheckpointHook``.
+
+    Returns:
+        list: Classes and functions torch's safe unpickler may rebuild.
+    """
+    return [
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        _np_multiarray.scalar,
+        _np_multiarray._reconstruct,
+        *{type(np.dtype(code)) for code in NUMPY_DTYPE_CODES},
+        (history_buffer_getattr, 'builtins.getattr'),
+    ]
+
+
+def install_safe_globals() -> None:
+    """Allow-list :func:`mmengine_safe_globals` for :func:`torch.load`."""
+    torch.serialization.add_safe_globals(mmengine_safe_globals())
+
+
+def _refusal_reason(error: Exception) -> str:
+    """The one line of torch's long refusal that names the object."""
+    text = str(error)
+    marker = 'WeightsUnpickler error:'
+    if marker in text:
+        text = text.split(marker, 1)[1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def safe_torch_load(source: Union[str, Any],
+                    map_location: Optional[Any] = None,
+                    description: Optional[str] = None) -> Any:
+    """``torch.load`` with ``weights_only=True`` and errors that name the fix.
+
+    Args:
+        source (str | file-like): Checkpoint path or an open binary stream.
+        map_location (Any, optional): Same as :func:`torch.load`.
+        description (str, optional): How to name the source in errors.
+            Defaults to the path.
+
+    Returns:
+        Any: The loaded checkpoint.
+
+    Raises:
+        UnsafeCheckpointError: The file carries a pickled object that is not
+            allow-listed. Nothing from it was executed.
+        CorruptCheckpointError: The file is truncated or not a checkpoint.
+
+    Examples:
+        >>> torch.save({'state_dict': {}}, '/tmp/ok.pth')
+        >>> safe_torch_load('/tmp/ok.pth')
+        {'state_dict': {}}
+    """
+    name = description or str(source)
+    try:
+        return torch.load(source, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise UnsafeCheckpointError(
+            f'Refused to load checkpoint {name}: it holds a pickled object '
+            'that is neither a tensor nor one of the allow-listed mmengine '
+            'objects, and loading it could run code. Nothing from the file '
+            f'was executed. Refused: {_refusal_reason(error)} If you made '
+            'this file and trust it, allow-list that class with '
+            'torch.serialization.add_safe_globals([...]) before loading; '
+            'irg_mm never loads with weights_only=False.') from error
+    except (EOFError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
+        raise CorruptCheckpointError(
+            f'Checkpoint {name} is truncated or not a PyTorch checkpoint '
+            f'({type(error).__name__}: {error}). Re-save it or resume from an '
+            'earlier checkpoint in the work dir.') from error
+
+
+def load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
+    """mmengine's local-file checkpoint scheme, loading safely.
+
+    Args:
+        filename (str): Local checkpoint path.
+        map_location (Any, optional): Same as :func:`torch.load`.
+
+    Returns:
+        Any: The loaded checkpoint.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(
+            f'Checkpoint {filename} does not exist. Check the path given to '
+            '`load_from`, `--resume` or the teacher\'s `init_cfg`.')
+    return safe_torch_load(filename, map_location=map_location)
+
+
+def install_safe_local_loader() -> Callable:
+    """Register :func:`load_from_local` as mmengine's local-file scheme.
+
+    Returns:
+        Callable: The registered loader.
+    """
+    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
+    return load_from_local
