@@ -1,13 +1,13 @@
-# Teacher for the digits demo: the IRG paper's CIFAR teacher (ResNet-20,
-# widths 32-64-128) trained from scratch on scikit-learn's digits.
+# Teacher of the digits demo, trained from scratch on scikit-learn's digits.
 _base_ = [
-    '../_base_/models/he_resnet20_cifar.py',
+    '../_base_/models/digits_classifiers.py',
     '../_base_/datasets/sklearn_digits_bs64.py',
     '../_base_/schedules/sklearn_digits_sgd.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(data_preprocessor=_base_.data_preprocessor)
+model = dict(
+    **_base_.teacher_model, data_preprocessor=_base_.data_preprocessor)
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=5, max_keep_ckpts=1, save_last=True))

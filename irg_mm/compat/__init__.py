@@ -4,6 +4,8 @@
 :func:`apply_compat` runs once when ``irg_mm`` is imported, before MMRazor is
 touched. Each fix is small, idempotent and tested in ``tests/test_compat``.
 """
+import warnings
+
 from .mmrazor_quantization import (MMRazorQuantizationUnavailable,
                                    install_stand_in)
 from .package_paths import patch_mmengine_package_utils
@@ -14,6 +16,11 @@ from .safe_checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
 
 def apply_compat() -> None:
     """Apply every compatibility fix; safe to call more than once."""
+    # mmcv-lite (the pure-Python mmcv that the pinned set installs) warns on
+    # every import that its compiled detection ops are absent; distillation
+    # of classifiers never uses them.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     install_stand_in()
     patch_mmengine_package_utils()
     install_safe_globals()

@@ -1,0 +1,43 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""Fixtures shared by the whole suite."""
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import List
+
+import pytest
+
+import irg_mm  # noqa: F401  (compat fixes before any MMRazor import)
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def run_python(args: List[str],
+               timeout: float = 600,
+               check: bool = True,
+               **kwargs) -> subprocess.CompletedProcess:
+    """Run this interpreter in the repo root and return its output."""
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1')
+    result = subprocess.run([sys.executable, *args],
+                            cwd=REPO_ROOT,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=timeout,
+                            **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} failed ({result.returncode}):\n'
+                             f'{result.stdout[-3000:]}\n{result.stderr[-6000:]}')
+    return result
+
+
+@pytest.fixture
+def python_runner():
+    """The :func:`run_python` helper, for tests that start subprocesses."""
+    return run_python
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> str:
+    return REPO_ROOT

@@ -1,0 +1,114 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+import os
+
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from irg_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
+                           safe_torch_load)
+
+
+class _WritesMarker:
+    """Pickles into a call that would create a file if it ever ran."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+class _ReadsHistoryBufferAttribute:
+    """Pickles into getattr(HistoryBuffer, name), as mmengine does."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __reduce__(self):
+        return (getattr, (HistoryBuffer, self.name))
+
+
+@pytest.fixture(scope='module')
+def mmengine_checkpoint(tmp_path_factory):
+    """A checkpoint written by mmengine's Runner, one epoch of a tiny job."""
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class TinyModel(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 1)
+
+        def forward(self, inputs, mode='loss'):
+            return dict(loss=self.linear(torch.stack(inputs)).pow(2).mean())
+
+    work_dir = tmp_path_factory.mktemp('runner')
+    runner = Runner(
+        model=TinyModel(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=[torch.rand(2) for _ in range(8)],
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=4,
+            collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        default_hooks=dict(logger=dict(type='LoggerHook', interval=1)),
+        default_scope='mmengine')
+    runner.train()
+    return str(work_dir / 'epoch_1.pth')
+
+
+def test_mmengine_checkpoint_needs_the_allow_list(mmengine_checkpoint,
+                                                  python_runner):
+    # A fresh interpreter without irg_mm: torch's default safe loading
+    # refuses mmengine's own checkpoint.
+    result = python_runner([
+        '-c', f'import torch; torch.load({mmengine_checkpoint!r})'
+    ], check=False)
+    assert result.returncode != 0
+    assert 'Unsupported global' in result.stderr or 'WeightsUnpickler' in (
+        result.stderr)
+
+
+def test_mmengine_checkpoint_loads(mmengine_checkpoint):
+    checkpoint = CheckpointLoader.load_checkpoint(mmengine_checkpoint)
+    scalars = checkpoint['message_hub']['log_scalars']
+    assert isinstance(scalars['train/loss'], HistoryBuffer)
+    assert scalars['train/loss'].statistics('mean') >= 0
+    assert 'linear.weight' in checkpoint['state_dict']
+
+
+def test_pickled_code_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / 'payload_ran'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': _WritesMarker(str(marker))}, path)
+    with pytest.raises(UnsafeCheckpointError, match='Nothing from the file'):
+        CheckpointLoader.load_checkpoint(str(path))
+    assert not marker.exists()
+
+
+def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
+    allowed, refused = tmp_path / 'ok.pth', tmp_path / 'bad.pth'
+    torch.save({'method': _ReadsHistoryBufferAttribute('mean')}, allowed)
+    torch.save({'method': _ReadsHistoryBufferAttribute('__init__')}, refused)
+    assert safe_torch_load(str(allowed))['method'] is HistoryBuffer.mean
+    with pytest.raises(UnsafeCheckpointError, match='__init__'):
+        safe_torch_load(str(refused))
+
+
+def test_truncated_checkpoint_is_reported(mmengine_checkpoint, tmp_path):
+    truncated = tmp_path / 'truncated.pth'
+    with open(mmengine_checkpoint, 'rb') as f:
+        truncated.write_bytes(f.read()[:os.path.getsize(mmengine_checkpoint) //
+                                        2])
+    with pytest.raises(CorruptCheckpointError, match='truncated'):
+        CheckpointLoader.load_checkpoint(str(truncated))
+
+
+def test_missing_checkpoint_names_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        CheckpointLoader.load_checkpoint(str(tmp_path / 'nope.pth'))
