@@ -43,14 +43,14 @@ def mmengine_checkpoint(tmp_path_factory):
             self.linear = torch.nn.Linear(2, 1)
 
         def forward(self, inputs, mode='loss'):
-            return dict(loss=self.linear(torch.stack(inputs)).pow(2).mean())
+            return dict(loss=self.linear(inputs).pow(2).mean())
 
     work_dir = tmp_path_factory.mktemp('runner')
     runner = Runner(
         model=TinyModel(),
         work_dir=str(work_dir),
         train_dataloader=dict(
-            dataset=[torch.rand(2) for _ in range(8)],
+            dataset=[dict(inputs=torch.rand(2)) for _ in range(8)],
             sampler=dict(type='DefaultSampler', shuffle=False),
             batch_size=4,
             collate_fn=dict(type='default_collate')),
