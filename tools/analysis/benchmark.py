@@ -46,26 +46,42 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Time and measure the memory of IRG kernels.')
     parser.add_argument(
-        '--section', choices=['kernel'], default='kernel',
+        '--section',
+        choices=['kernel'],
+        default='kernel',
         help='what to benchmark: the edge-loss kernel')
     parser.add_argument(
-        '--batch-sizes', type=int, nargs='+', default=[64, 256],
+        '--batch-sizes',
+        type=int,
+        nargs='+',
+        default=[64, 256],
         help='batch sizes B')
     parser.add_argument(
-        '--dims', type=int, nargs='+', default=[512, 25088],
+        '--dims',
+        type=int,
+        nargs='+',
+        default=[512, 25088],
         help='feature dimensions D (25088 = ResNet-18 layer4 flattened)')
     parser.add_argument(
         '--repeat', type=int, default=5, help='timed runs per case')
     parser.add_argument(
-        '--skip-naive-above', type=int, default=2**30, metavar='BYTES',
+        '--skip-naive-above',
+        type=int,
+        default=2**30,
+        metavar='BYTES',
         help='skip the naive kernel when one B x B x D float32 tensor '
         'exceeds this many bytes (its peak is a multiple of that)')
     parser.add_argument(
-        '--impls', nargs='+', choices=IMPLS, default=list(IMPLS),
+        '--impls',
+        nargs='+',
+        choices=IMPLS,
+        default=list(IMPLS),
         help='kernels to run')
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
     parser.add_argument(
-        '--worker', nargs=3, metavar=('IMPL', 'B', 'D'),
+        '--worker',
+        nargs=3,
+        metavar=('IMPL', 'B', 'D'),
         help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -153,8 +169,7 @@ def measure_peak_bytes(kernel: Callable[[], None], device: str) -> int:
     return max(peak_rss_bytes() - before, 0)
 
 
-def time_kernel(kernel: Callable[[], None], device: str,
-                repeat: int) -> float:
+def time_kernel(kernel: Callable[[], None], device: str, repeat: int) -> float:
     """Median wall time of ``kernel`` in seconds over ``repeat`` runs."""
     times = []
     for _ in range(repeat):

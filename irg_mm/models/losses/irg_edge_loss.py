@@ -1,0 +1,94 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+import warnings
+from typing import Optional
+
+import torch.nn as nn
+from mmrazor.registry import MODELS
+from torch import Tensor
+
+from ..utils import (batch_squared_distances, check_instance_features,
+                     check_normalize_mode, normalized_mse)
+
+
+@MODELS.register_module()
+class IRGEdgeLoss(nn.Module):
+    """Edge loss of IRG distillation (Liu et al., CVPR 2019).
+
+    Each network's instances span a ``B x B`` edge matrix of squared
+    Euclidean distances ``A(i, j) = ||f(x_i) - f(x_j)||^2``. Each matrix is
+    divided by its own batch statistic ``n`` (``normalize``), and the loss
+    is ``loss_weight * mean_ij (A_S(i, j) / n_S - A_T(i, j) / n_T)^2``.
+    Inputs of any shape ``[B, ...]`` are flattened per instance, and the
+    student's and teacher's feature dimensions may differ: every edge matrix
+    is ``B x B``.
+
+    Distances use the memory-light product form in float32 (float64 for
+    float64 inputs), also under autocast; see
+    :func:`irg_mm.models.utils.batch_squared_distances`. The teacher input
+    is detached.
+
+    Note:
+        A batch of one instance has no edges: the loss is then a zero that
+        is still connected to the student's graph (backward runs and gives
+        zero gradients), and a warning is issued once per loss module.
+        Under DDP the graph is built per GPU, over the per-GPU batch.
+
+    Args:
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+        normalize (str, optional): Divide each edge matrix by its ``'max'``
+            (the authors' code), its ``'mean'`` entry, or not at all
+            (``None``). Defaults to ``'max'``.
+        grad_through_max (bool): Let the student's gradient flow through its
+            normaliser too. False treats it as a constant, as the authors'
+            Caffe layer does. Defaults to False.
+
+    Examples:
+        >>> import torch
+        >>> import irg_mm
+        >>> from mmrazor.registry import MODELS
+        >>> loss = MODELS.build(dict(type='IRGEdgeLoss'))
+        >>> student = torch.rand(8, 64, requires_grad=True)
+        >>> teacher = torch.rand(8, 512, 7, 7)
+        >>> loss(student, teacher).backward()
+    """
+
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 normalize: Optional[str] = 'max',
+                 grad_through_max: bool = False) -> None:
+        super().__init__()
+        check_normalize_mode(normalize)
+        self.loss_weight = loss_weight
+        self.normalize = normalize
+        self.grad_through_max = grad_through_max
+        self._warned_single_instance = False
+
+    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """Compute the edge loss.
+
+        Args:
+            preds_S (Tensor): Student vertices ``[B, ...]``.
+            preds_T (Tensor): Teacher vertices ``[B, ...]``, same ``B``.
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
+        check_instance_features(type(self).__name__, preds_S, preds_T)
+        if len(preds_S) == 1:
+            self._warn_single_instance()
+        # With B = 1 both matrices are [[0]] and the normaliser guard keeps
+        # them so: the result is the connected zero documented above.
+        edges_S = batch_squared_distances(preds_S)
+        edges_T = batch_squared_distances(preds_T.detach())
+        return self.loss_weight * normalized_mse(
+            edges_S, edges_T, self.normalize, self.grad_through_max)
+
+    def _warn_single_instance(self) -> None:
+        """Warn, once per module, that a one-instance batch has no edges."""
+        if self._warned_single_instance:
+            return
+        self._warned_single_instance = True
+        warnings.warn(
+            f'{type(self).__name__} got a batch of one instance, which has '
+            'no edges: the loss is 0 for such batches. Use a (per-GPU) batch '
+            'size of at least 2, or drop_last=True in the train dataloader.')

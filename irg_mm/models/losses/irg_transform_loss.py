@@ -1,0 +1,70 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+from typing import Optional
+
+import torch.nn as nn
+from mmrazor.registry import MODELS
+from torch import Tensor
+
+from ..utils import (check_instance_features, check_normalize_mode,
+                     normalized_mse)
+
+
+@MODELS.register_module()
+class IRGTransformLoss(nn.Module):
+    """Transformation loss of IRG distillation (Liu et al., CVPR 2019).
+
+    The transformation of one network between two layers is the vector
+    ``Lambda(i) = ||f_l1(x_i) - f_l2(x_i)||^2``, one value per instance,
+    produced by :class:`~irg_mm.models.IRGTransformConnector`. Each
+    network's vector is divided by its own batch statistic (``normalize``),
+    and the loss is
+    ``loss_weight * mean_i (Lambda_S(i) - Lambda_T(i))^2``, computed in
+    float32 (float64 for float64 inputs), also under autocast. The teacher
+    input is detached.
+
+    Note:
+        With ``B = 1`` and a normaliser, both vectors normalise to ``[1]``
+        (or stay ``[0]``) and the loss is 0.
+
+    Args:
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+        normalize (str, optional): Divide each vector by its ``'max'`` (the
+            authors' code), its ``'mean'``, or not at all (``None``).
+            Defaults to ``'max'``.
+        grad_through_max (bool): Let the student's gradient flow through its
+            normaliser too. False treats it as a constant, as the authors'
+            Caffe layer does. Defaults to False.
+
+    Examples:
+        >>> import torch
+        >>> import irg_mm
+        >>> from mmrazor.registry import MODELS
+        >>> loss = MODELS.build(dict(type='IRGTransformLoss'))
+        >>> loss(torch.tensor([1., 2.]), torch.tensor([2., 2.]))
+        tensor(0.1250)
+    """
+
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 normalize: Optional[str] = 'max',
+                 grad_through_max: bool = False) -> None:
+        super().__init__()
+        check_normalize_mode(normalize)
+        self.loss_weight = loss_weight
+        self.normalize = normalize
+        self.grad_through_max = grad_through_max
+
+    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """Compute the transformation loss.
+
+        Args:
+            preds_S (Tensor): Student transformation vector ``[B]``.
+            preds_T (Tensor): Teacher transformation vector ``[B]``.
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
+        check_instance_features(
+            type(self).__name__, preds_S, preds_T, vectors=True)
+        return self.loss_weight * normalized_mse(
+            preds_S, preds_T.detach(), self.normalize, self.grad_through_max)

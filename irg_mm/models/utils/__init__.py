@@ -1,0 +1,11 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+from .pairwise_distance import (batch_squared_distances, compute_dtype,
+                                flatten_instances, normalize_by_max,
+                                normalized_mse)
+from .validation import check_instance_features, check_normalize_mode
+
+__all__ = [
+    'batch_squared_distances', 'compute_dtype', 'flatten_instances',
+    'normalize_by_max', 'normalized_mse', 'check_instance_features',
+    'check_normalize_mode'
+]

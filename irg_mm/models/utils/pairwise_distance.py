@@ -1,0 +1,155 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""The distance maths shared by every IRG loss, recorder and connector.
+
+Everything here runs in at least float32, also under ``torch.autocast``: the
+product form of squared distances cancels catastrophically in half precision
+(see ``docs/method.md``, "Numerics").
+"""
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from .validation import check_normalize_mode
+
+
+def compute_dtype(x: Tensor) -> torch.dtype:
+    """The dtype IRG maths runs in: float32, or float64 for float64 inputs.
+
+    Args:
+        x (Tensor): Any tensor.
+
+    Returns:
+        torch.dtype: ``torch.float64`` if ``x`` is float64, else
+        ``torch.float32``.
+    """
+    return torch.promote_types(x.dtype, torch.float32)
+
+
+def flatten_instances(x: Tensor) -> Tensor:
+    """Flatten every instance of a batch into one vector.
+
+    Args:
+        x (Tensor): Instances of shape ``[B, ...]`` (at least 1-D).
+
+    Returns:
+        Tensor: A view or copy of shape ``[B, D]``; a ``[B]`` input becomes
+        ``[B, 1]``.
+
+    Examples:
+        >>> flatten_instances(torch.rand(2, 3, 4, 4)).shape
+        torch.Size([2, 48])
+    """
+    return x.reshape(x.shape[0], -1)
+
+
+def batch_squared_distances(features: Tensor) -> Tensor:
+    """Squared Euclidean distances between all instances of a batch.
+
+    ``A[i, j] = ||f_i - f_j||^2`` through the product form
+    ``||a||^2 + ||b||^2 - 2 a.b``: ``2 B^2 D`` flops and ``O(B^2 + B D)``
+    memory, where broadcasting ``f[:, None] - f[None]`` would hold (and let
+    autograd keep) a ``B x B x D`` tensor. To keep the product form accurate:
+
+    - autocast is disabled and the features are upcast to float32;
+    - the batch mean is subtracted first: distances do not change, but the
+      norms, whose difference the product form takes, shrink to the spread
+      of the batch (post-ReLU features share a large common offset);
+    - rounding below zero is clamped to 0 and the diagonal is set to exactly
+      0 with a mask, which passes a zero (finite) gradient, so identical
+      instances never produce inf or NaN gradients (no ``sqrt`` is taken).
+
+    Args:
+        features (Tensor): Instances of shape ``[B, ...]``, flattened to
+            ``[B, D]``.
+
+    Returns:
+        Tensor: The symmetric ``[B, B]`` matrix with a zero diagonal, in
+        float32 (float64 for float64 inputs).
+
+    Examples:
+        >>> f = torch.tensor([[0., 0.], [3., 4.]])
+        >>> batch_squared_distances(f)
+        tensor([[ 0., 25.],
+                [25.,  0.]])
+    """
+    flat = flatten_instances(features)
+    with torch.autocast(device_type=flat.device.type, enabled=False):
+        flat = flat.to(compute_dtype(flat))
+        centered = flat - flat.mean(dim=0, keepdim=True)
+        gram = centered @ centered.t()
+        # The squared norms are the Gram diagonal: no [B, D] temporary.
+        sq_norms = gram.diagonal()
+        distances = sq_norms[:, None] + sq_norms[None, :] - 2 * gram
+        distances = distances.clamp(min=0)
+        diagonal = torch.eye(
+            len(distances), dtype=torch.bool, device=distances.device)
+        return distances.masked_fill(diagonal, 0)
+
+
+def normalize_by_max(values: Tensor,
+                     mode: Optional[str] = 'max',
+                     detach_normalizer: bool = True) -> Tensor:
+    """Divide a distance matrix or vector by a batch statistic of itself.
+
+    Args:
+        values (Tensor): A ``[B, B]`` edge matrix or a ``[B]`` vector (any
+            shape works: the statistic is taken over all entries).
+        mode (str, optional): ``'max'`` divides by the largest entry (the
+            authors' choice), ``'mean'`` by the mean of all entries (for a
+            matrix this includes the zero diagonal), ``None`` returns
+            ``values`` unchanged. Defaults to ``'max'``.
+        detach_normalizer (bool): Treat the statistic as a constant in
+            backward, as the authors' Caffe layers do. Defaults to True.
+
+    Returns:
+        Tensor: ``values`` divided by the statistic. When the statistic is
+        not positive (e.g. every instance of the batch is identical, or
+        ``B = 1``), ``values`` are returned unscaled instead of dividing by
+        zero; for distances that means all zeros.
+
+    Examples:
+        >>> normalize_by_max(torch.tensor([1., 2., 4.]))
+        tensor([0.2500, 0.5000, 1.0000])
+        >>> normalize_by_max(torch.zeros(3))
+        tensor([0., 0., 0.])
+    """
+    check_normalize_mode(mode)
+    if mode is None:
+        return values
+    normalizer = values.amax() if mode == 'max' else values.mean()
+    if detach_normalizer:
+        normalizer = normalizer.detach()
+    normalizer = torch.where(normalizer > 0, normalizer,
+                             torch.ones_like(normalizer))
+    return values / normalizer
+
+
+def normalized_mse(preds_S: Tensor,
+                   preds_T: Tensor,
+                   mode: Optional[str] = 'max',
+                   grad_through_max: bool = False) -> Tensor:
+    """Normalise student and teacher each by itself, then take the MSE.
+
+    The common core of the edge loss (on ``[B, B]`` matrices) and the
+    transformation loss (on ``[B]`` vectors). It runs in float32 (float64
+    for float64 inputs) with autocast disabled.
+
+    Args:
+        preds_S (Tensor): Student values.
+        preds_T (Tensor): Teacher values of the same shape.
+        mode (str, optional): Normaliser, see :func:`normalize_by_max`.
+            Defaults to ``'max'``.
+        grad_through_max (bool): Let the student's gradient flow through its
+            normaliser. Defaults to False.
+
+    Returns:
+        Tensor: The scalar mean of the squared differences.
+    """
+    with torch.autocast(device_type=preds_S.device.type, enabled=False):
+        dtype = torch.promote_types(
+            compute_dtype(preds_S), compute_dtype(preds_T))
+        student = normalize_by_max(
+            preds_S.to(dtype), mode, detach_normalizer=not grad_through_max)
+        teacher = normalize_by_max(preds_T.to(dtype), mode)
+        return (student - teacher).pow(2).mean()

@@ -1,0 +1,95 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""Input checks of the IRG losses: fail early, name the loss and the fix."""
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+NORMALIZE_MODES = ('max', 'mean', None)
+
+
+def check_normalize_mode(mode: Optional[str]) -> None:
+    """Check a normaliser name.
+
+    Args:
+        mode (str, optional): One of ``'max'``, ``'mean'`` or ``None``.
+
+    Raises:
+        ValueError: If ``mode`` is anything else.
+    """
+    if mode not in NORMALIZE_MODES:
+        raise ValueError(f"normalize must be 'max', 'mean' or None, got "
+                         f'{mode!r}')
+
+
+def check_instance_features(loss_name: str,
+                            preds_S: Tensor,
+                            preds_T: Tensor,
+                            vectors: bool = False,
+                            same_shape: bool = False) -> None:
+    """Check the student and teacher inputs of a per-instance loss.
+
+    Args:
+        loss_name (str): The calling loss, named in every message.
+        preds_S (Tensor): Student records, batch dimension first.
+        preds_T (Tensor): Teacher records, batch dimension first.
+        vectors (bool): Whether both inputs must be ``[B]`` vectors (one
+            value per instance); otherwise any ``[B, ...]`` input passes.
+            Defaults to False.
+        same_shape (bool): Whether the two shapes must be equal, not only
+            the batch sizes. Defaults to False.
+
+    Raises:
+        TypeError: If an input is not a tensor.
+        ValueError: If an input has no batch dimension or the wrong number
+            of dimensions, the batch is empty, the batch sizes (or, with
+            ``same_shape``, the shapes) differ, or an input holds NaN or Inf.
+
+    Examples:
+        >>> check_instance_features('IRGEdgeLoss', torch.rand(0, 8),
+        ...                         torch.rand(0, 4))
+        Traceback (most recent call last):
+        ValueError: IRGEdgeLoss got an empty batch ...
+    """
+    if not (isinstance(preds_S, Tensor) and isinstance(preds_T, Tensor)):
+        raise TypeError(f'{loss_name} expects tensors, got student '
+                        f'{type(preds_S).__name__} and teacher '
+                        f'{type(preds_T).__name__}')
+    shapes = (f'student shape {tuple(preds_S.shape)}, teacher shape '
+              f'{tuple(preds_T.shape)}')
+    _check_ndim(loss_name, preds_S, preds_T, vectors, shapes)
+    if len(preds_S) == 0 or len(preds_T) == 0:
+        raise ValueError(
+            f'{loss_name} got an empty batch ({shapes}); it needs at least '
+            'one instance: check the dataloader and the recorded hook point')
+    if len(preds_S) != len(preds_T):
+        raise ValueError(
+            f'{loss_name} needs student and teacher records of the same '
+            f'instances, got batch sizes {len(preds_S)} and {len(preds_T)} '
+            f'({shapes}); feed both networks the same mini-batch')
+    if same_shape and preds_S.shape != preds_T.shape:
+        raise ValueError(
+            f'{loss_name} compares features element-wise and needs equal '
+            f'shapes, got {shapes}; add a connector that maps the student '
+            'to the teacher shape, or use IRGEdgeLoss, which compares '
+            'features of any dimension')
+    for role, preds in (('student', preds_S), ('teacher', preds_T)):
+        if not bool(torch.isfinite(preds).all()):
+            raise ValueError(
+                f'{loss_name} got NaN or Inf in the {role} input of shape '
+                f'{tuple(preds.shape)}; the {role} has diverged or '
+                'overflowed: lower the learning rate, or train in bf16 or '
+                'with loss scaling rather than plain fp16')
+
+
+def _check_ndim(loss_name: str, preds_S: Tensor, preds_T: Tensor,
+                vectors: bool, shapes: str) -> None:
+    """Reject inputs without a batch dimension or of the wrong rank."""
+    if preds_S.dim() == 0 or preds_T.dim() == 0:
+        raise ValueError(
+            f'{loss_name} expects per-instance inputs of shape [B, ...], got '
+            f'{shapes}; pass the unreduced records, batch dimension first')
+    if vectors and (preds_S.dim() != 1 or preds_T.dim() != 1):
+        raise ValueError(
+            f'{loss_name} expects [B] vectors, got {shapes}; pass one value '
+            'per instance, e.g. the output of IRGTransformConnector')

@@ -1,0 +1,138 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
+import pytest
+import torch
+
+from irg_mm.models.utils import (batch_squared_distances, flatten_instances,
+                                 normalize_by_max, normalized_mse)
+
+
+def reference_distances(x):
+    """Squared distances by definition, in float64 (small inputs only)."""
+    flat = x.double().reshape(len(x), -1)
+    return (flat[:, None] - flat[None]).pow(2).sum(-1)
+
+
+def reference_normalize(values, mode, detach):
+    if mode is None:
+        return values
+    normalizer = values.max() if mode == 'max' else values.mean()
+    return values / (normalizer.detach() if detach else normalizer)
+
+
+@pytest.mark.parametrize('shape', [(2, 3), (5, 1), (17, 4, 3, 3), (64, 33),
+                                   (256, 8)])
+def test_distances_match_definition(shape):
+    torch.manual_seed(0)
+    x = torch.randn(shape, dtype=torch.float64)
+    distances = batch_squared_distances(x)
+    assert distances.shape == (shape[0], shape[0])
+    assert distances.dtype == torch.float64
+    torch.testing.assert_close(distances, reference_distances(x))
+    assert torch.equal(distances, distances.t())
+    assert torch.all(distances.diagonal() == 0)
+
+
+def test_float32_is_accurate_despite_large_common_offset():
+    # Post-ReLU features share a large offset; the product form without
+    # centering loses about 3 digits here in float32.
+    torch.manual_seed(0)
+    x = 100 + 0.1 * torch.randn(32, 512)
+    torch.testing.assert_close(
+        batch_squared_distances(x).double(),
+        reference_distances(x),
+        rtol=1e-3,
+        atol=1e-3)
+
+
+def test_low_precision_and_autocast_compute_in_float32():
+    torch.manual_seed(0)
+    x = torch.randn(16, 64)
+    expected = batch_squared_distances(x)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        under_autocast = batch_squared_distances(x)
+    assert under_autocast.dtype == torch.float32
+    torch.testing.assert_close(under_autocast, expected)
+    from_bf16 = batch_squared_distances(x.bfloat16())
+    assert from_bf16.dtype == torch.float32
+    torch.testing.assert_close(from_bf16,
+                               batch_squared_distances(x.bfloat16().float()))
+
+
+def test_gradcheck():
+    torch.manual_seed(0)
+    x = torch.randn(5, 3, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(batch_squared_distances, (x, ))
+
+
+def test_identical_instances_give_finite_gradients():
+    torch.manual_seed(0)
+    x = torch.randn(6, 10, dtype=torch.float64)
+    x[3] = x[1]
+    x.requires_grad_(True)
+    weights = torch.rand(6, 6, dtype=torch.float64)
+    (batch_squared_distances(x) * weights).sum().backward()
+    ref = x.detach().clone().requires_grad_(True)
+    (reference_distances(ref) * weights).sum().backward()
+    assert torch.isfinite(x.grad).all()
+    torch.testing.assert_close(x.grad, ref.grad)
+
+
+def test_autograd_never_keeps_a_b_b_d_tensor():
+    batch_size, dim = 32, 100
+    x = torch.randn(batch_size, dim, requires_grad=True)
+    saved = []
+
+    def pack(tensor):
+        saved.append(tensor.numel())
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        batch_squared_distances(x).sum().backward()
+    assert max(saved) <= max(batch_size * dim, batch_size**2)
+
+
+def test_flatten_instances():
+    assert flatten_instances(torch.rand(3, 2, 4)).shape == (3, 8)
+    assert flatten_instances(torch.rand(3)).shape == (3, 1)
+
+
+@pytest.mark.parametrize('mode', ['max', 'mean', None])
+@pytest.mark.parametrize('shape', [(6, ), (6, 6)])
+@pytest.mark.parametrize('detach', [True, False])
+def test_normalize_matches_definition(mode, shape, detach):
+    torch.manual_seed(0)
+    values = torch.rand(shape, dtype=torch.float64, requires_grad=True)
+    weights = torch.rand(shape, dtype=torch.float64)
+    out = normalize_by_max(values, mode, detach_normalizer=detach)
+    (out * weights).sum().backward()
+    ref_values = values.detach().clone().requires_grad_(True)
+    ref = reference_normalize(ref_values, mode, detach)
+    (ref * weights).sum().backward()
+    torch.testing.assert_close(out, ref)
+    torch.testing.assert_close(values.grad, ref_values.grad)
+
+
+@pytest.mark.parametrize('mode', ['max', 'mean'])
+def test_normalize_zero_values_returns_them_unscaled(mode):
+    values = torch.zeros(4, 4, requires_grad=True)
+    out = normalize_by_max(values, mode, detach_normalizer=False)
+    out.sum().backward()
+    assert torch.equal(out, torch.zeros(4, 4))
+    assert torch.isfinite(values.grad).all()
+
+
+def test_normalize_rejects_unknown_mode():
+    with pytest.raises(ValueError, match="normalize must be 'max', 'mean'"):
+        normalize_by_max(torch.rand(3), 'sum')
+
+
+def test_normalized_mse_matches_definition():
+    torch.manual_seed(0)
+    student = torch.rand(7, dtype=torch.float64)
+    teacher = torch.rand(7, dtype=torch.float64)
+    expected = (student / student.max() - teacher / teacher.max()).pow(2)
+    torch.testing.assert_close(
+        normalized_mse(student, teacher), expected.mean())
+    assert normalized_mse(student.bfloat16(),
+                          teacher.bfloat16()).dtype == torch.float32

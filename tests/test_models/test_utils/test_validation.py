@@ -1,0 +1,43 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
+import pytest
+import torch
+
+from irg_mm.models.utils import check_instance_features, check_normalize_mode
+
+
+def test_valid_inputs_pass():
+    check_instance_features('Loss', torch.rand(4, 3), torch.rand(4, 5, 2))
+    check_instance_features(
+        'Loss', torch.rand(4), torch.rand(4), vectors=True, same_shape=True)
+
+
+@pytest.mark.parametrize('preds_S, preds_T, kwargs, error, match', [
+    ([1.0], torch.rand(1), {}, TypeError, 'Loss expects tensors, got '
+     'student list'),
+    (torch.tensor(1.), torch.rand(1), {}, ValueError,
+     r'per-instance inputs of shape \[B, ...\]'),
+    (torch.rand(4, 2), torch.rand(4), dict(vectors=True), ValueError,
+     r'expects \[B\] vectors, got student shape \(4, 2\)'),
+    (torch.rand(0, 3), torch.rand(
+        0, 3), {}, ValueError, 'Loss got an empty batch'),
+    (torch.rand(4, 3), torch.rand(
+        3, 3), {}, ValueError, 'same instances, got batch sizes 4 and 3'),
+    (torch.rand(4, 3), torch.rand(4, 2), dict(same_shape=True), ValueError,
+     r'needs equal shapes, got student shape \(4, 3\), teacher shape'),
+    (torch.tensor([1., float('nan')]), torch.rand(2), {}, ValueError,
+     r'NaN or Inf in the student input of shape \(2,\)'),
+    (torch.rand(2), torch.tensor([1., float('inf')]), {}, ValueError,
+     'NaN or Inf in the teacher input'),
+])
+def test_invalid_inputs_raise_clear_errors(preds_S, preds_T, kwargs, error,
+                                           match):
+    with pytest.raises(error, match=match):
+        check_instance_features('Loss', preds_S, preds_T, **kwargs)
+
+
+def test_normalize_mode():
+    for mode in ('max', 'mean', None):
+        check_normalize_mode(mode)
+    with pytest.raises(ValueError, match="got 'Max'"):
+        check_normalize_mode('Max')
