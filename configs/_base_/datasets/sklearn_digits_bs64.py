@@ -1,7 +1,7 @@
 # scikit-learn's 1,797 real handwritten digits (shipped with the package, no
-# download), upsampled to 32x32 RGB; fixed stratified 70/30 train/val split.
+# download), upsampled to 16x16 RGB; fixed stratified 70/30 train/val split.
 dataset_type = 'SklearnDigits'
-image_size = 32
+image_size = 16
 
 data_preprocessor = dict(
     num_classes=10,
