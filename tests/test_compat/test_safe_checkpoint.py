@@ -30,35 +30,42 @@ class _ReadsHistoryBufferAttribute:
         return (getattr, (HistoryBuffer, self.name))
 
 
+# One epoch of a tiny mmengine job; run in its own interpreter so that the
+# Runner's default scope does not leak into the other tests.
+WRITE_MMENGINE_CHECKPOINT = """
+import sys, torch
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+
+class TinyModel(BaseModel):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 1)
+
+    def forward(self, inputs, mode='loss'):
+        return dict(loss=self.linear(inputs).pow(2).mean())
+
+Runner(
+    model=TinyModel(),
+    work_dir=sys.argv[1],
+    train_dataloader=dict(
+        dataset=[dict(inputs=torch.rand(2)) for _ in range(8)],
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        batch_size=4,
+        collate_fn=dict(type='default_collate')),
+    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+    train_cfg=dict(by_epoch=True, max_epochs=1),
+    default_hooks=dict(logger=dict(type='LoggerHook', interval=1)),
+    default_scope='mmengine').train()
+"""
+
+
 @pytest.fixture(scope='module')
 def mmengine_checkpoint(tmp_path_factory):
-    """A checkpoint written by mmengine's Runner, one epoch of a tiny job."""
-    from mmengine.model import BaseModel
-    from mmengine.runner import Runner
-
-    class TinyModel(BaseModel):
-
-        def __init__(self):
-            super().__init__()
-            self.linear = torch.nn.Linear(2, 1)
-
-        def forward(self, inputs, mode='loss'):
-            return dict(loss=self.linear(inputs).pow(2).mean())
-
+    """A checkpoint written by mmengine's Runner and CheckpointHook."""
+    from conftest import run_python
     work_dir = tmp_path_factory.mktemp('runner')
-    runner = Runner(
-        model=TinyModel(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=[dict(inputs=torch.rand(2)) for _ in range(8)],
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            batch_size=4,
-            collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=1)),
-        default_scope='mmengine')
-    runner.train()
+    run_python(['-c', WRITE_MMENGINE_CHECKPOINT, str(work_dir)])
     return str(work_dir / 'epoch_1.pth')
 
 
