@@ -11,6 +11,6 @@ from .version import __version__, version_info
 
 apply_compat()
 
-from . import datasets, models  # noqa: E402,F401  (registers components)
+from . import datasets, engine, models  # noqa: E402,F401  (registries)
 
 __all__ = ['__version__', 'version_info']

@@ -1,0 +1,123 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""tools/analysis/visualize_irg.py on a freshly built digits MTK distiller."""
+import importlib.util
+import os.path as osp
+import re
+import struct
+
+import pytest
+import torch
+
+from conftest import REPO_ROOT
+
+CONFIG = 'configs/digits/mtk_resnet8-w8_resnet20_digits.py'
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'visualize_irg.py')
+TERMS = ('edge0', 'edge1', 'edge2', 'transform0', 'transform1')
+# The size the tool documents at --dpi 50: 3 panels of 3.2 in wide; 3.2 in
+# per edge term (3 here) and 2.0 in per transformation term (2 here).
+DPI = 50
+PNG_SIZE = (480, 680)
+ROW = re.compile(r'^\| (\w+) \| [^|]+ \| [^|]+ \| (-?[\d.]+) \| ([\d.]+) \|$')
+
+
+def png_size(path) -> tuple:
+    """Width and height from a PNG's IHDR chunk, after checking the
+    signature."""
+    with open(path, 'rb') as f:
+        header = f.read(24)
+    assert header[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG file'
+    assert header[12:16] == b'IHDR'
+    return struct.unpack('>II', header[16:24])
+
+
+def agreement_rows(text: str) -> dict:
+    """``{term: (pearson r, mean abs diff)}`` of the printed table."""
+    rows = {}
+    for line in text.splitlines():
+        match = ROW.match(line.strip())
+        if match:
+            rows[match[1]] = (float(match[2]), float(match[3]))
+    return rows
+
+
+@pytest.fixture(scope='module')
+def checkpoints(tmp_path_factory) -> dict:
+    """A whole-distiller checkpoint, one of the student alone, and the
+    teacher's own, all from one freshly built (random) distiller."""
+    from mmengine.config import Config
+    from mmrazor.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIG))
+    cfg.model.teacher_ckpt = None
+    torch.manual_seed(0)
+    state_dict = MODELS.build(cfg.model).state_dict()
+    folder = tmp_path_factory.mktemp('ckpt')
+    paths = dict(
+        full=folder / 'distiller.pth',
+        student=folder / 'student_only.pth',
+        teacher=folder / 'teacher.pth')
+    student = {
+        k: v
+        for k, v in state_dict.items() if not k.startswith('teacher.')
+    }
+    teacher = {
+        k[len('teacher.'):]: v
+        for k, v in state_dict.items() if k.startswith('teacher.')
+    }
+    for name, weights in (('full', state_dict), ('student', student),
+                          ('teacher', teacher)):
+        torch.save({'state_dict': weights}, paths[name])
+    return {name: str(path) for name, path in paths.items()}
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('visualize_irg', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_writes_png_and_prints_agreement(tmp_path, checkpoints, python_runner):
+    out = tmp_path / 'irg.png'
+    # The checkpoint holds the teacher, so the config's teacher_ckpt (here a
+    # missing file) is not read.
+    result = python_runner([
+        TOOL, CONFIG, checkpoints['full'], '--batch', '32', '--dpi',
+        str(DPI), '--out',
+        str(out), '--cfg-options', 'model.teacher_ckpt=missing/teacher.pth'
+    ])
+    assert png_size(out) == PNG_SIZE
+    rows = agreement_rows(result.stdout)
+    assert tuple(rows) == TERMS
+    for corr, mad in rows.values():
+        assert -1 <= corr <= 1 and 0 <= mad <= 1
+
+
+def test_teacher_from_config_gives_the_same_figures(tmp_path, checkpoints,
+                                                    tool, capsys):
+    common = ['--batch', '32', '--dpi', str(DPI)]
+    full = tool.main([
+        CONFIG, checkpoints['full'], '--out',
+        str(tmp_path / 'a.png'), *common
+    ])
+    student_only = tool.main([
+        CONFIG, checkpoints['student'], '--out',
+        str(tmp_path / 'b.png'), *common, '--cfg-options',
+        f'model.teacher_ckpt={checkpoints["teacher"]}'
+    ])
+    assert student_only == full
+    assert '\n'.join(full) in capsys.readouterr().out
+
+
+def test_student_only_checkpoint_needs_teacher_ckpt(tmp_path, checkpoints,
+                                                    tool):
+    with pytest.raises(ValueError, match='model.teacher_ckpt'):
+        tool.main([
+            CONFIG, checkpoints['student'], '--out',
+            str(tmp_path / 'c.png'), '--cfg-options', 'model.teacher_ckpt='
+        ])
+
+
+def test_class_segments(tool):
+    labels = torch.tensor([0, 0, 2, 3, 3])
+    assert tool.class_segments(labels) == [(0, 0, 2), (2, 2, 3), (3, 3, 5)]

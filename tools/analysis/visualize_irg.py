@@ -1,0 +1,329 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""Draw the teacher's and the student's instance relationship graphs.
+
+Builds a distillation config's model, loads a distillation checkpoint (the
+teacher's weights come from it, or from the config's ``teacher_ckpt`` when it
+holds only the student), runs teacher and student on the first batch of the
+config's validation data, exactly as a training step records them, and
+writes one PNG with one row per IRG term of the distiller:
+
+- an edge term (``IRGEdgeLoss``): the teacher's and the student's ``B x B``
+  edge matrix, each divided by its batch maximum, and student minus teacher;
+- a transformation term (``IRGTransformLoss``): the two transformation
+  vectors, each divided by its batch maximum, in one plot.
+
+Instances are sorted by class and class boundaries are marked. The image is
+``3 * PANEL_INCHES * dpi`` pixels wide (960 at the default ``--dpi 100``) and
+``(PANEL_INCHES * edges + TRANSFORM_ROW_INCHES * transforms) * dpi``
+pixels tall (320 per edge term and 200 per transformation term). The
+agreement of each term (Pearson correlation and mean absolute difference,
+edge matrices above their diagonal) is printed as a Markdown table.
+
+Example:
+    python tools/analysis/visualize_irg.py \
+        configs/digits/mtk_resnet8-w8_resnet20_digits.py \
+        work_dirs/mtk/epoch_15.pth --out irg.png
+"""
+import argparse
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.utils import track_iter_progress
+from mmrazor.registry import MODELS
+from PIL import Image
+from torch import Tensor, nn
+
+from irg_mm.engine import GraphPair, collect_graph_pairs
+from irg_mm.engine.graph_agreement import EDGE
+
+# Edge rows are three square panels; a transformation row is one wide plot.
+PANEL_INCHES = 3.2
+TRANSFORM_ROW_INCHES = 2.0
+COLUMNS = 3
+
+# pearson r and mean absolute difference of one term, see GraphPair.
+Agreement = Dict[str, float]
+# (label, start, end) of each run of one class in the sorted batch.
+Segments = List[Tuple[int, int, int]]
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Draw teacher and student instance relationship graphs')
+    parser.add_argument('config', help='distillation config file path')
+    parser.add_argument('checkpoint', help='distillation checkpoint file')
+    parser.add_argument(
+        '--batch',
+        type=int,
+        default=64,
+        help='instances in the graph: the first BATCH validation samples '
+        '(64 is the paper\'s batch size)')
+    parser.add_argument('--out', default='irg.png', help='PNG file to write')
+    parser.add_argument(
+        '--dpi', type=int, default=100, help='pixels per inch of the PNG')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. model.teacher_ckpt=teacher.pth')
+    return parser.parse_args(argv)
+
+
+def build_model(cfg: Config, checkpoint: str) -> nn.Module:
+    """Build the distillation model and load a distillation checkpoint.
+
+    Args:
+        cfg (Config): The distillation config.
+        checkpoint (str): A checkpoint of the whole distillation model; its
+            ``teacher.*`` weights may be missing when ``model.teacher_ckpt``
+            of the config points at the teacher's own checkpoint.
+
+    Returns:
+        nn.Module: The model in eval mode.
+    """
+    state_dict = CheckpointLoader.load_checkpoint(
+        checkpoint, map_location='cpu')
+    state_dict = state_dict.get('state_dict', state_dict)
+    if not any(key.startswith('architecture.') for key in state_dict):
+        raise ValueError(f'{checkpoint} is not a distillation checkpoint: it '
+                         'has no architecture.* (student) weights')
+    has_teacher = any(key.startswith('teacher.') for key in state_dict)
+    if has_teacher:
+        # The teacher weights of the checkpoint are the ones it trained with.
+        cfg.model.teacher_ckpt = None
+    elif not cfg.model.get('teacher_ckpt'):
+        raise ValueError(f'{checkpoint} has no teacher.* weights; set '
+                         'model.teacher_ckpt to the teacher checkpoint')
+    model = MODELS.build(cfg.model)
+    missing, unexpected = model.load_state_dict(state_dict, strict=False)
+    missing = [key for key in missing if not key.startswith('teacher.')]
+    if missing or unexpected:
+        raise ValueError(f'{checkpoint} does not fit {cfg.model.type}: '
+                         f'missing {missing}, unexpected {unexpected}')
+    # SingleTeacherDistill.train() returns None, so no chaining.
+    model.eval()
+    return model
+
+
+def first_val_batch(cfg: Config, batch_size: int) -> Tuple[dict, List[str]]:
+    """The first ``batch_size`` samples of the config's validation data.
+
+    Args:
+        cfg (Config): The config, with a ``val_dataloader``.
+        batch_size (int): How many samples.
+
+    Returns:
+        tuple[dict, list[str]]: The raw batch and the dataset's class names.
+    """
+    loader_cfg = cfg.val_dataloader.copy()
+    loader_cfg.batch_size = batch_size
+    loader = Runner.build_dataloader(loader_cfg)
+    return next(iter(loader)), list(loader.dataset.metainfo['classes'])
+
+
+@torch.no_grad()
+def record_graphs(model: nn.Module,
+                  batch: dict) -> Tuple[List[GraphPair], Tensor]:
+    """Run one distillation step without training and read its IRG terms.
+
+    Args:
+        model (nn.Module): The distillation model in eval mode.
+        batch (dict): A raw batch of the dataloader.
+
+    Returns:
+        tuple[list[GraphPair], Tensor]: The IRG terms and the ``[B]``
+        ground-truth labels.
+    """
+    data = model.data_preprocessor(batch, False)
+    # The loss mode runs teacher and student inside their recorders, as a
+    # training step does.
+    model(**data, mode='loss')
+    labels = torch.cat([sample.gt_label for sample in data['data_samples']])
+    return collect_graph_pairs(model.distiller), labels
+
+
+def class_segments(sorted_labels: Tensor) -> Segments:
+    """Runs of equal labels in a sorted label vector.
+
+    Args:
+        sorted_labels (Tensor): Labels sorted ascending.
+
+    Returns:
+        list[tuple[int, int, int]]: ``(label, start, end)`` of each run,
+        ``end`` exclusive.
+
+    Examples:
+        >>> class_segments(torch.tensor([0, 0, 2, 3, 3]))
+        [(0, 0, 2), (2, 2, 3), (3, 3, 5)]
+    """
+    labels, counts = torch.unique_consecutive(
+        sorted_labels, return_counts=True)
+    ends = counts.cumsum(0).tolist()
+    starts = [0] + ends[:-1]
+    return list(zip(labels.tolist(), starts, ends))
+
+
+def mark_classes(ax: Axes, segments: Segments, classes: List[str],
+                 matrix: bool) -> None:
+    """Draw class boundaries and put class names at the segment centres."""
+    centres = [(start + end - 1) / 2 for _, start, end in segments]
+    names = [classes[label] for label, _, _ in segments]
+    ax.set_xticks(centres, names, fontsize=6)
+    for _, _, end in segments[:-1]:
+        ax.axvline(end - 0.5, color='white' if matrix else 'grey', lw=0.6)
+        if matrix:
+            ax.axhline(end - 0.5, color='white', lw=0.6)
+    if matrix:
+        ax.set_yticks(centres, names, fontsize=6)
+
+
+def draw_edges(axes: Sequence[Axes], pair: GraphPair, order: Tensor,
+               segments: Segments, classes: List[str],
+               agreement: Agreement) -> None:
+    """Draw teacher, student and their difference for one edge term."""
+    teacher = pair.teacher[order][:, order]
+    student = pair.student[order][:, order]
+    difference = student - teacher
+    limit = max(difference.abs().max().item(), 1e-6)
+    panels = [(teacher, f'teacher {pair.teacher_source}', 'viridis', 0, 1),
+              (student, f'student {pair.student_source}', 'viridis', 0, 1),
+              (difference, f'{pair.short_name}: student - teacher\n'
+               f'r = {agreement["corr"]:.3f}, MAD = {agreement["mad"]:.3f}',
+               'RdBu_r', -limit, limit)]
+    for ax, (values, title, cmap, low, high) in zip(axes, panels):
+        image = ax.imshow(
+            values.cpu(),
+            cmap=cmap,
+            vmin=low,
+            vmax=high,
+            interpolation='nearest')
+        ax.set_title(title, fontsize=8)
+        mark_classes(ax, segments, classes, matrix=True)
+        colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
+        colorbar.ax.tick_params(labelsize=6)
+
+
+def draw_transform(ax: Axes, pair: GraphPair, order: Tensor,
+                   segments: Segments, classes: List[str],
+                   agreement: Agreement) -> None:
+    """Plot the teacher's and the student's transformation vectors."""
+    for values, label in ((pair.teacher, f'teacher {pair.teacher_source}'),
+                          (pair.student, f'student {pair.student_source}')):
+        ax.plot(values[order].cpu(), marker='.', lw=0.8, label=label)
+    ax.set_title(
+        f'{pair.short_name}: r = {agreement["corr"]:.3f}, '
+        f'MAD = {agreement["mad"]:.3f}',
+        fontsize=8)
+    ax.set_ylabel('Lambda / max', fontsize=7)
+    # Values lie in [0, 1]; the headroom above keeps the legend off them.
+    ax.set_ylim(0, 1.35)
+    ax.set_yticks([0, 0.5, 1])
+    ax.set_xlim(-0.5, len(order) - 0.5)
+    mark_classes(ax, segments, classes, matrix=False)
+    ax.tick_params(axis='y', labelsize=6)
+    ax.legend(fontsize=6, ncols=2, loc='upper right')
+
+
+def draw(pairs: List[GraphPair], agreements: List[Agreement], labels: Tensor,
+         classes: List[str], title: str, dpi: int) -> Figure:
+    """Lay out one row per IRG term; see the module docstring for sizes."""
+    order = torch.argsort(labels, stable=True)
+    segments = class_segments(labels[order])
+    heights = [
+        PANEL_INCHES if pair.kind == EDGE else TRANSFORM_ROW_INCHES
+        for pair in pairs
+    ]
+    fig = Figure(
+        figsize=(COLUMNS * PANEL_INCHES, sum(heights)),
+        dpi=dpi,
+        layout='constrained')
+    FigureCanvasAgg(fig)  # attaches itself as fig.canvas
+    fig.suptitle(title, fontsize=9)
+    grid = fig.add_gridspec(len(pairs), COLUMNS, height_ratios=heights)
+    for row, (pair, agreement) in enumerate(
+            zip(track_iter_progress(pairs), agreements)):
+        if pair.kind == EDGE:
+            axes = [fig.add_subplot(grid[row, col]) for col in range(COLUMNS)]
+            draw_edges(axes, pair, order, segments, classes, agreement)
+        else:
+            draw_transform(
+                fig.add_subplot(grid[row, :]), pair, order, segments, classes,
+                agreement)
+    return fig
+
+
+def save_png(fig: Figure, path: str) -> None:
+    """Save the figure as a 256-colour PNG.
+
+    Matplotlib writes 32-bit RGBA; the colormaps have 256 entries, so an
+    adaptive palette looks the same at about a third of the file size.
+
+    Args:
+        fig (Figure): The figure.
+        path (str): The PNG file to write.
+    """
+    fig.canvas.draw()
+    rgb = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert('RGB')
+    palette = rgb.quantize(
+        colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    palette.save(path, optimize=True)
+
+
+def agreement_table(pairs: List[GraphPair],
+                    agreements: List[Agreement]) -> List[str]:
+    """Format the agreement of each term as Markdown table lines."""
+    lines = [
+        '| term | teacher | student | pearson r | mean abs diff |',
+        '|---|---|---|---|---|',
+    ]
+    for pair, agreement in zip(pairs, agreements):
+        lines.append(f'| {pair.short_name} | {pair.teacher_source} | '
+                     f'{pair.student_source} | {agreement["corr"]:.4f} | '
+                     f'{agreement["mad"]:.4f} |')
+    return lines
+
+
+def main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """Run the tool.
+
+    Args:
+        argv (Sequence[str], optional): Command-line arguments. None reads
+            ``sys.argv``. Defaults to None.
+
+    Returns:
+        list[str]: The printed agreement table.
+    """
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model = build_model(cfg, args.checkpoint)
+    batch, classes = first_val_batch(cfg, args.batch)
+    pairs, labels = record_graphs(model, batch)
+    if not pairs:
+        raise ValueError(f'{args.config} has no IRGEdgeLoss or '
+                         'IRGTransformLoss to draw')
+    agreements = [pair.agreement() for pair in pairs]
+    title = (f'{osp.basename(args.config)}: IRG on {len(labels)} validation '
+             'instances sorted by class, each term / its batch max')
+    fig = draw(pairs, agreements, labels, classes, title, args.dpi)
+    save_png(fig, args.out)
+    lines = agreement_table(pairs, agreements)
+    print(f'\nwrote {args.out}\n' + '\n'.join(lines))
+    return lines
+
+
+if __name__ == '__main__':
+    main()
