@@ -80,7 +80,8 @@ def _expand_edges(spec: dict) -> Dict[str, dict]:
     for student_idx, teacher_idx in _edge_pairs(spec):
         name = f'loss_irg_edge{student_idx}'
         pieces['distill_losses'][name] = _loss_cfg(
-            'IRGEdgeLoss', spec, 'normalize', 'grad_through_max')
+            'IRGEdgeLoss', spec, 'normalize', 'grad_through_max',
+            'graph_scope')
         pieces['loss_forward_mappings'][name] = _mapping(
             'irg_edges', dict(data_idx=student_idx),
             dict(data_idx=teacher_idx))
@@ -96,7 +97,7 @@ def _expand_transform(index: int, spec: dict) -> Dict[str, dict]:
         distill_losses={
             loss:
             _loss_cfg('IRGTransformLoss', spec, 'normalize',
-                      'grad_through_max')
+                      'grad_through_max', 'graph_scope')
         },
         loss_forward_mappings={
             loss:

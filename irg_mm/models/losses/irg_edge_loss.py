@@ -8,6 +8,7 @@ from torch import Tensor
 
 from ..utils import (batch_squared_distances, check_instance_features,
                      check_normalize_mode, normalized_mse)
+from ..utils.dist_gather import GraphScope
 
 
 @MODELS.register_module()
@@ -31,7 +32,9 @@ class IRGEdgeLoss(nn.Module):
         A batch of one instance has no edges: the loss is then a zero that
         is still connected to the student's graph (backward runs and gives
         zero gradients), and a warning is issued once per loss module.
-        Under DDP the graph is built per GPU, over the per-GPU batch.
+        Under DDP ``graph_scope`` decides which instances form the graph,
+        and the first forward logs its size (``IRGEdgeLoss: graph over N
+        instances (global, world size W, ...)``).
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -41,6 +44,17 @@ class IRGEdgeLoss(nn.Module):
         grad_through_max (bool): Let the student's gradient flow through its
             normaliser too. False treats it as a constant, as the authors'
             Caffe layer does. Defaults to False.
+        graph_scope (str): ``'local'``: under DDP each GPU builds the graph
+            of its own batch (``B^2`` edges, its own maximum), as the
+            authors' single-GPU recipe and every reimplementation do, with
+            no communication; the config's per-GPU ``batch_size`` is then
+            the graph size whatever the number of GPUs, so weights tuned
+            for it carry over. ``'global'``: one graph over the instances of
+            all ranks (``(W B)^2`` edges), gathered with exact gradient, so
+            ``W`` GPUs of ``B`` train like one of ``W B``; it costs an
+            all-gather of ``B x D`` float32 features per rank and the
+            ``(W B)^2`` matrix on every rank. Without a process group both
+            are the same. Defaults to ``'local'``; see docs/distributed.md.
 
     Examples:
         >>> import torch
@@ -55,31 +69,36 @@ class IRGEdgeLoss(nn.Module):
     def __init__(self,
                  loss_weight: float = 1.0,
                  normalize: Optional[str] = 'max',
-                 grad_through_max: bool = False) -> None:
+                 grad_through_max: bool = False,
+                 graph_scope: str = 'local') -> None:
         super().__init__()
         check_normalize_mode(normalize)
         self.loss_weight = loss_weight
         self.normalize = normalize
         self.grad_through_max = grad_through_max
+        self.graph = GraphScope(graph_scope, type(self).__name__)
         self._warned_single_instance = False
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the edge loss.
 
         Args:
-            preds_S (Tensor): Student vertices ``[B, ...]``.
-            preds_T (Tensor): Teacher vertices ``[B, ...]``, same ``B``.
+            preds_S (Tensor): This rank's student vertices ``[B, ...]``.
+            preds_T (Tensor): This rank's teacher vertices ``[B, ...]``, same
+                ``B``.
 
         Returns:
-            Tensor: The weighted scalar loss.
+            Tensor: The weighted scalar loss (in ``'global'`` scope the same
+            value on every rank).
         """
         check_instance_features(type(self).__name__, preds_S, preds_T)
+        preds_S, preds_T = self.graph(preds_S, preds_T)
         if len(preds_S) == 1:
             self._warn_single_instance()
         # With B = 1 both matrices are [[0]] and the normaliser guard keeps
         # them so: the result is the connected zero documented above.
         edges_S = batch_squared_distances(preds_S)
-        edges_T = batch_squared_distances(preds_T.detach())
+        edges_T = batch_squared_distances(preds_T)
         return self.loss_weight * normalized_mse(
             edges_S, edges_T, self.normalize, self.grad_through_max)
 
@@ -91,4 +110,5 @@ class IRGEdgeLoss(nn.Module):
         warnings.warn(
             f'{type(self).__name__} got a batch of one instance, which has '
             'no edges: the loss is 0 for such batches. Use a (per-GPU) batch '
-            'size of at least 2, or drop_last=True in the train dataloader.')
+            "size of at least 2, drop_last=True in the train dataloader, or "
+            "graph_scope='global' under DDP.")

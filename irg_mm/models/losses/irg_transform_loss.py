@@ -7,6 +7,7 @@ from torch import Tensor
 
 from ..utils import (check_instance_features, check_normalize_mode,
                      normalized_mse)
+from ..utils.dist_gather import GraphScope
 
 
 @MODELS.register_module()
@@ -24,7 +25,9 @@ class IRGTransformLoss(nn.Module):
 
     Note:
         With ``B = 1`` and a normaliser, both vectors normalise to ``[1]``
-        (or stay ``[0]``) and the loss is 0.
+        (or stay ``[0]``) and the loss is 0. Under DDP ``graph_scope``
+        decides which instances share the normaliser and the mean, and the
+        first forward logs their number.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -34,6 +37,13 @@ class IRGTransformLoss(nn.Module):
         grad_through_max (bool): Let the student's gradient flow through its
             normaliser too. False treats it as a constant, as the authors'
             Caffe layer does. Defaults to False.
+        graph_scope (str): ``'local'``: each GPU normalises and averages its
+            own batch, as the authors' single-GPU recipe does, with no
+            communication. ``'global'``: the vectors of all ranks are
+            gathered (with exact gradient) and treated as one batch; it
+            costs an all-gather of ``B`` values per rank. Without a process
+            group both are the same. Defaults to ``'local'``, as in
+            :class:`IRGEdgeLoss`; see docs/distributed.md.
 
     Examples:
         >>> import torch
@@ -47,24 +57,30 @@ class IRGTransformLoss(nn.Module):
     def __init__(self,
                  loss_weight: float = 1.0,
                  normalize: Optional[str] = 'max',
-                 grad_through_max: bool = False) -> None:
+                 grad_through_max: bool = False,
+                 graph_scope: str = 'local') -> None:
         super().__init__()
         check_normalize_mode(normalize)
         self.loss_weight = loss_weight
         self.normalize = normalize
         self.grad_through_max = grad_through_max
+        self.graph = GraphScope(graph_scope, type(self).__name__)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the transformation loss.
 
         Args:
-            preds_S (Tensor): Student transformation vector ``[B]``.
-            preds_T (Tensor): Teacher transformation vector ``[B]``.
+            preds_S (Tensor): This rank's student transformation vector
+                ``[B]``.
+            preds_T (Tensor): This rank's teacher transformation vector
+                ``[B]``.
 
         Returns:
-            Tensor: The weighted scalar loss.
+            Tensor: The weighted scalar loss (in ``'global'`` scope the same
+            value on every rank).
         """
         check_instance_features(
             type(self).__name__, preds_S, preds_T, vectors=True)
+        preds_S, preds_T = self.graph(preds_S, preds_T)
         return self.loss_weight * normalized_mse(
-            preds_S, preds_T.detach(), self.normalize, self.grad_through_max)
+            preds_S, preds_T, self.normalize, self.grad_through_max)
