@@ -191,10 +191,11 @@ class IRGDistiller(ConfigurableDistiller):
             (str or list), ``mode`` (``'one_to_many'`` default or
             ``'one_to_one'``), ``pooling`` of the vertices (``'avg'`` default,
             ``'flatten'``), ``loss_weight`` of each term, and the loss options
-            ``normalize`` and ``grad_through_max``.
+            ``normalize``, ``grad_through_max`` and ``graph_scope``.
         transforms (Sequence[dict], optional): One dict per transformation:
             ``student`` and ``teacher`` (two hook points each),
-            ``loss_weight``, ``normalize``, ``grad_through_max`` and
+            ``loss_weight``, ``normalize``, ``grad_through_max``,
+            ``graph_scope`` and
             ``student_connector`` / ``teacher_connector`` (extra
             :class:`IRGTransformConnector` arguments, e.g.
             ``dict(channel_align='proj', in_channels=(16, 32))``).
