@@ -1,0 +1,36 @@
+# What the CIFAR IRG configs share but the data set: the paper's teacher He
+# ResNet-20 (frozen, BN in eval mode) and student ResNet20-x0.5 in MMRazor's
+# SingleTeacherDistill, IRG's graph and transformation terms, the teacher's
+# schedule and runtime. Loss weights are explained in docs/configs.md.
+_base_ = [
+    './models/cifar_resnet20.py',
+    './schedules/cifar_bs64_200e.py',
+    './default_runtime.py',
+]
+
+model = dict(
+    _scope_='mmrazor',
+    type='SingleTeacherDistill',
+    data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor'),
+    architecture=dict(_scope_='mmpretrain', **_base_.student_model),
+    teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
+    distiller=dict(
+        type='IRGDistiller',
+        # The authors' effective weight 0.0025 x B at their B = 64.
+        edges=dict(
+            teacher='backbone.layer3.2',
+            student=[
+                'backbone.layer3.2', 'backbone.layer3.1', 'backbone.layer3.0'
+            ],
+            mode='one_to_many',
+            loss_weight=0.16),
+        # First -> last block of the two early stages, same names in both.
+        transforms=[
+            dict(student=stage, teacher=stage, loss_weight=0.16)
+            for stage in (['backbone.layer1.0', 'backbone.layer1.2'],
+                          ['backbone.layer2.0', 'backbone.layer2.2'])
+        ]))
+
+# Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))

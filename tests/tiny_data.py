@@ -1,0 +1,102 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""Tiny generated data sets in the on-disk formats the configs read.
+
+No test downloads anything: ImageNet-style folders hold a few random JPEGs
+with ``meta/{train,val}.txt`` annotation files, and CIFAR folders hold
+pickled batch files of random images. mmpretrain's CIFAR datasets check the
+md5 of every batch file against the real release, so :func:`unchecked_cifar`
+registers a subclass that skips only that comparison and otherwise reads the
+files exactly as mmpretrain does.
+"""
+import os
+import os.path as osp
+import pickle
+from typing import Type
+
+import cv2
+import numpy as np
+from mmpretrain.datasets import CIFAR10, CIFAR100
+from mmpretrain.registry import DATASETS
+
+CIFAR_SIDE = 32
+
+
+def make_imagenet(root: str,
+                  num_images: int = 4,
+                  image_shape: tuple = (48, 64)) -> str:
+    """Write an ImageNet-style folder (``train``, ``val``, ``meta``).
+
+    Args:
+        root (str): Folder to create it in.
+        num_images (int): Images per split. Defaults to 4.
+        image_shape (tuple): ``(H, W)`` of the random JPEGs.
+
+    Returns:
+        str: ``root``, to use as ``data_root``.
+    """
+    rng = np.random.default_rng(0)
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    for split in ('train', 'val'):
+        os.makedirs(osp.join(root, split), exist_ok=True)
+        lines = []
+        for index in range(num_images):
+            name = f'{split}_{index}.jpg'
+            image = rng.integers(0, 256, (*image_shape, 3), dtype=np.uint8)
+            cv2.imwrite(osp.join(root, split, name), image)
+            lines.append(f'{name} {index}\n')
+        with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
+            f.writelines(lines)
+    return root
+
+
+def make_cifar(root: str,
+               dataset_cls: Type[CIFAR10],
+               num_images: int = 4) -> str:
+    """Write the pickled batch files of a CIFAR-10 / CIFAR-100 release.
+
+    Args:
+        root (str): Folder to create it in.
+        dataset_cls (type): ``CIFAR10`` or ``CIFAR100`` (names the files).
+        num_images (int): Images in every batch file. Defaults to 4.
+
+    Returns:
+        str: ``root``, to use as ``data_root``.
+    """
+    rng = np.random.default_rng(0)
+    folder = osp.join(root, dataset_cls.base_folder)
+    os.makedirs(folder, exist_ok=True)
+    num_classes = len(dataset_cls.METAINFO['classes'])
+    label_key = 'fine_labels' if issubclass(dataset_cls,
+                                            CIFAR100) else 'labels'
+    labels = [index % num_classes for index in range(num_images)]
+    for name, _ in dataset_cls.train_list + dataset_cls.test_list:
+        images = rng.integers(
+            0, 256, (num_images, 3 * CIFAR_SIDE**2), dtype=np.uint8)
+        entry = {'data': images, label_key: labels}
+        with open(osp.join(folder, name), 'wb') as f:
+            pickle.dump(entry, f)
+    return root
+
+
+def unchecked_cifar(dataset_cls: Type[CIFAR10]) -> str:
+    """Register ``dataset_cls`` without the md5 comparison of its files.
+
+    Args:
+        dataset_cls (type): ``CIFAR10`` or ``CIFAR100``.
+
+    Returns:
+        str: The registered type name, for ``dataset.type``.
+    """
+
+    def without_md5(files):
+        return [[name, None] for name, _ in files]
+
+    name = f'Unchecked{dataset_cls.__name__}'
+    subclass = type(
+        name, (dataset_cls, ),
+        dict(
+            train_list=without_md5(dataset_cls.train_list),
+            test_list=without_md5(dataset_cls.test_list),
+            meta=dict(dataset_cls.meta, md5=None)))
+    DATASETS.register_module(name=name, module=subclass, force=True)
+    return name
