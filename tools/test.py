@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmengine.fileio import dump
 
 from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
-                          parse_runner_args)
+                          load_config, parse_runner_args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,7 +36,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     runner = build_runner(cfg)
     metrics = runner.test()
     if args.out is not None and runner.rank == 0:

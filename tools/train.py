@@ -11,7 +11,7 @@ import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
 from mmengine.config import Config
 
 from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
-                          parse_runner_args)
+                          load_config, parse_runner_args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,7 +64,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     runner = build_runner(cfg)
     runner.train()
 

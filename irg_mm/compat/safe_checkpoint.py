@@ -76,6 +76,9 @@ def mmengine_safe_globals() -> List[Any]:
         np.dtype,
         _np_multiarray.scalar,
         _np_multiarray._reconstruct,
+        # An empty array (e.g. a HistoryBuffer before its first update)
+        # pickles its data as ``bytes()``.
+        bytes,
         *{type(np.dtype(code)) for code in NUMPY_DTYPE_CODES},
         (history_buffer_getattr, 'builtins.getattr'),
     ]

@@ -1,9 +1,9 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 from .distributed import init_cpu_distributed
 from .tool_args import (add_runner_args, apply_runner_args, build_runner,
-                        parse_runner_args)
+                        load_config, parse_runner_args)
 
 __all__ = [
     'init_cpu_distributed', 'add_runner_args', 'apply_runner_args',
-    'build_runner', 'parse_runner_args'
+    'build_runner', 'load_config', 'parse_runner_args'
 ]

@@ -12,6 +12,22 @@ from mmengine.runner import Runner
 from .distributed import init_cpu_distributed
 
 
+def load_config(path: str) -> Config:
+    """Load a config file, or a packaged one such as
+    ``mmpretrain::resnet/resnet18_8xb32_in1k.py``.
+
+    Args:
+        path (str): A config path, or ``package::relative/path.py``.
+
+    Returns:
+        Config: The loaded config.
+    """
+    if '::' in path:
+        from mmengine.hub import get_config
+        return get_config(path)
+    return Config.fromfile(path)
+
+
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
     """Add ``--work-dir``, ``--cfg-options``, ``--launcher``, ``--local-rank``.
 

@@ -89,6 +89,13 @@ def test_mmengine_checkpoint_loads(mmengine_checkpoint):
     assert 'linear.weight' in checkpoint['state_dict']
 
 
+def test_empty_history_buffer_loads(tmp_path):
+    # Buffers the message hub created but never updated are saved too.
+    path = tmp_path / 'empty.pth'
+    torch.save({'buffer': HistoryBuffer()}, path)
+    assert len(safe_torch_load(str(path))['buffer'].data[0]) == 0
+
+
 def test_pickled_code_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / 'payload_ran'
     path = tmp_path / 'evil.pth'
