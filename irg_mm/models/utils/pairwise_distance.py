@@ -43,11 +43,48 @@ def flatten_instances(x: Tensor) -> Tensor:
     return x.reshape(x.shape[0], -1)
 
 
+class _SquaredDistances(torch.autograd.Function):
+    """Product-form squared distances of ``[B, D]`` features, fused backward.
+
+    With ``c`` the batch-centred features and ``G`` the incoming ``[B, B]``
+    gradient (zero where the forward clamped or on the diagonal),
+    ``dA / dc = 2 L c`` with ``L = diag(S 1) - S`` and ``S = G + G^T``: one
+    ``[B, B] x [B, D]`` product. Autograd of the plain expression takes two
+    (one per operand of ``c c^T``) plus ``[B, D]`` passes for the centring,
+    whose backward is the identity here: the columns of ``L`` sum to zero,
+    so ``2 L c`` is already centred.
+    """
+
+    @staticmethod
+    def forward(ctx, flat: Tensor) -> Tensor:
+        centered = flat - flat.mean(dim=0, keepdim=True)
+        gram = centered @ centered.t()
+        # The squared norms are the Gram diagonal: no [B, D] temporary.
+        sq_norms = gram.diagonal()
+        distances = sq_norms[:, None] + sq_norms[None, :] - 2 * gram
+        diagonal = torch.eye(
+            len(distances), dtype=torch.bool, device=distances.device)
+        # As clamp(min=0) would: no gradient where rounding went below 0.
+        dropped = (distances < 0) | diagonal
+        ctx.save_for_backward(centered, dropped)
+        return distances.masked_fill(dropped, 0)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        centered, dropped = ctx.saved_tensors
+        with torch.autocast(device_type=grad.device.type, enabled=False):
+            grad = grad.to(centered.dtype).masked_fill(dropped, 0)
+            sym = grad + grad.t()
+            laplacian = torch.diag(sym.sum(dim=1)) - sym
+            return (2 * laplacian) @ centered
+
+
 def batch_squared_distances(features: Tensor) -> Tensor:
     """Squared Euclidean distances between all instances of a batch.
 
     ``A[i, j] = ||f_i - f_j||^2`` through the product form
-    ``||a||^2 + ||b||^2 - 2 a.b``: ``2 B^2 D`` flops and ``O(B^2 + B D)``
+    ``||a||^2 + ||b||^2 - 2 a.b``: ``2 B^2 D`` flops forward and as many
+    backward (one ``[B, B] x [B, D]`` product), and ``O(B^2 + B D)``
     memory, where broadcasting ``f[:, None] - f[None]`` would hold (and let
     autograd keep) a ``B x B x D`` tensor. To keep the product form accurate:
 
@@ -56,8 +93,8 @@ def batch_squared_distances(features: Tensor) -> Tensor:
       norms, whose difference the product form takes, shrink to the spread
       of the batch (post-ReLU features share a large common offset);
     - rounding below zero is clamped to 0 and the diagonal is set to exactly
-      0 with a mask, which passes a zero (finite) gradient, so identical
-      instances never produce inf or NaN gradients (no ``sqrt`` is taken).
+      0, both passing a zero (finite) gradient, so identical instances never
+      produce inf or NaN gradients (no ``sqrt`` is taken).
 
     Args:
         features (Tensor): Instances of shape ``[B, ...]``, flattened to
@@ -75,16 +112,7 @@ def batch_squared_distances(features: Tensor) -> Tensor:
     """
     flat = flatten_instances(features)
     with torch.autocast(device_type=flat.device.type, enabled=False):
-        flat = flat.to(compute_dtype(flat))
-        centered = flat - flat.mean(dim=0, keepdim=True)
-        gram = centered @ centered.t()
-        # The squared norms are the Gram diagonal: no [B, D] temporary.
-        sq_norms = gram.diagonal()
-        distances = sq_norms[:, None] + sq_norms[None, :] - 2 * gram
-        distances = distances.clamp(min=0)
-        diagonal = torch.eye(
-            len(distances), dtype=torch.bool, device=distances.device)
-        return distances.masked_fill(diagonal, 0)
+        return _SquaredDistances.apply(flat.to(compute_dtype(flat)))
 
 
 def normalize_by_max(values: Tensor,
