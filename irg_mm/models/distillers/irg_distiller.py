@@ -110,10 +110,15 @@ def _expand_transform(index: int, spec: dict) -> Dict[str, dict]:
             raise ValueError(
                 f'transforms[{index}].{side} needs two hook points of one '
                 f'network (the ends of one stage), got {layers}')
-        pieces[f'{side}_recorders'][recorder] = dict(
-            type='IRGGraph', sources=layers, pooling='none')
         connector = dict(type='IRGTransformConnector')
         connector.update(spec.get(f'{side}_connector', {}))
+        # A connector that averages the maps anyway (its default) gets them
+        # averaged at record time: whole maps held until the losses run
+        # cost more memory than the rest of IRG together (docs/benchmark.md).
+        pieces[f'{side}_recorders'][recorder] = dict(
+            type='IRGGraph',
+            sources=layers,
+            pooling=connector.get('pooling', 'avg'))
         pieces['connectors'][f'{recorder}_{side[0]}'] = connector
     return pieces
 
@@ -180,7 +185,8 @@ class IRGDistiller(ConfigurableDistiller):
       student one (the paper: the teacher's last block, the student's last
       three); ``'one_to_one'`` pairs the lists in order.
     - ``transforms[i]``: recorders ``irg_transform{i}`` (two hook points of
-      one network, raw maps), connectors ``irg_transform{i}_s`` and
+      one network, averaged unless a connector sets ``pooling='none'``),
+      connectors ``irg_transform{i}_s`` and
       ``irg_transform{i}_t`` (:class:`IRGTransformConnector`), loss
       ``loss_irg_transform{i}`` (:class:`IRGTransformLoss`).
 

@@ -62,7 +62,7 @@ def test_transform_gets_recorders_connectors_and_a_loss():
         student_connector=dict(channel_align='proj', in_channels=(8, 16)))
     expanded = expand_irg(transforms=[transform])
     assert expanded['student_recorders']['irg_transform0'] == dict(
-        type='IRGGraph', sources=TRANSFORM['student'], pooling='none')
+        type='IRGGraph', sources=TRANSFORM['student'], pooling='avg')
     assert expanded['connectors']['irg_transform0_s'] == dict(
         type='IRGTransformConnector', channel_align='proj',
         in_channels=(8, 16))
@@ -71,6 +71,40 @@ def test_transform_gets_recorders_connectors_and_a_loss():
     mapping = expanded['loss_forward_mappings']['loss_irg_transform0']
     assert mapping['preds_S']['connector'] == 'irg_transform0_s'
     assert mapping['preds_T']['connector'] == 'irg_transform0_t'
+
+
+def test_maps_are_recorded_whole_only_for_a_connector_that_needs_them():
+    transform = dict(TRANSFORM, teacher_connector=dict(pooling='none'))
+    expanded = expand_irg(transforms=[transform])
+    assert expanded['student_recorders']['irg_transform0']['pooling'] == 'avg'
+    assert expanded['teacher_recorders']['irg_transform0']['pooling'] == (
+        'none')
+
+
+def test_pooled_records_give_the_same_transformation_as_whole_maps():
+    student, teacher = _classifier(8, 8), _classifier(20, 16)
+    images = torch.rand(4, 3, 16, 16)
+    losses = []
+    for pooling in ('avg', 'none'):
+        distiller = MODELS.build(
+            dict(
+                type='IRGDistiller',
+                transforms=[
+                    dict(
+                        TRANSFORM,
+                        student_connector=dict(pooling='avg'),
+                        teacher_connector=dict(pooling='avg'))
+                ]))
+        for recorders in (distiller.student_recorders.recorders,
+                          distiller.teacher_recorders.recorders):
+            recorders['irg_transform0'].pooling = pooling
+        distiller.prepare_from_student(student)
+        distiller.prepare_from_teacher(teacher)
+        with distiller.teacher_recorders, distiller.student_recorders:
+            teacher(images, mode='tensor')
+            student(images, mode='tensor')
+        losses.append(distiller.compute_distill_losses()['loss_irg_transform0'])
+    torch.testing.assert_close(losses[0], losses[1])
 
 
 def test_other_losses_are_kept_beside_irg():
