@@ -32,6 +32,21 @@ def run_python(args: List[str],
     return result
 
 
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Forget the default scopes a test created (every Runner makes one).
+
+    mmengine's latest ``DefaultScope`` decides which registry an unscoped
+    ``type`` is looked up in, so a Runner test would otherwise change how
+    later tests build their models.
+    """
+    from mmengine.registry import DefaultScope
+    before = set(DefaultScope._instance_dict)
+    yield
+    for name in set(DefaultScope._instance_dict) - before:
+        del DefaultScope._instance_dict[name]
+
+
 @pytest.fixture
 def python_runner():
     """The :func:`run_python` helper, for tests that start subprocesses."""

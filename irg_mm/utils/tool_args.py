@@ -9,6 +9,10 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from irg_mm.engine.hooks.distill_check_hook import (DistillCheckHook,
+                                                    distill_algorithm)
+from .checkpoint_check import check_resume_checkpoint, resolve_auto_resume
+from .config_check import check_distill_config
 from .distributed import init_cpu_distributed
 
 
@@ -81,7 +85,13 @@ def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Join the process group (gloo without CUDA) and build the Runner.
+    """Check the config, join the process group and build the Runner.
+
+    A distillation config is checked before anything is built (see
+    :func:`check_distill_config`), the checkpoint a ``--resume`` will load
+    is checked to be readable, and distillation runs get a
+    :class:`DistillCheckHook` (dry run before the first iteration, stop at a
+    non-finite loss).
 
     Args:
         cfg (Config): The full config; ``runner_type`` picks a custom runner.
@@ -89,7 +99,13 @@ def build_runner(cfg: Config) -> Runner:
     Returns:
         Runner: The runner, ready to train or test.
     """
+    check_distill_config(cfg)
+    resolve_auto_resume(cfg)
+    check_resume_checkpoint(cfg)
     init_cpu_distributed(cfg)
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    if distill_algorithm(runner.model) is not None and not any(
+            isinstance(hook, DistillCheckHook) for hook in runner.hooks):
+        runner.register_hook(DistillCheckHook())
+    return runner

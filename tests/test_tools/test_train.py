@@ -80,7 +80,8 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path, teacher_ckpt):
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while not osp.isfile(tmp_path / 'epoch_1.pth'):
+    # mmengine names a checkpoint in last_checkpoint once it is complete.
+    while not osp.isfile(tmp_path / 'last_checkpoint'):
         assert first.poll() is None, 'training ended before epoch 1'
         assert time.time() < deadline, 'no checkpoint after 300 s'
         time.sleep(0.05)
@@ -122,3 +123,21 @@ def test_dist_train_two_cpu_processes(tmp_path, teacher_ckpt):
     # 251 training images at 64 per batch: 4 iterations alone, 2 per rank.
     assert 'Epoch(train) [2][2/2]' in log
     assert osp.isfile(tmp_path / 'epoch_2.pth')
+
+
+def test_auto_resume_takes_a_checkpoint_saved_just_before_a_kill(tmp_path):
+    from mmengine.config import Config
+
+    from irg_mm.utils.checkpoint_check import resolve_auto_resume
+    older, newer = tmp_path / 'epoch_1.pth', tmp_path / 'epoch_2.pth'
+    torch.save({}, older)
+    (tmp_path / 'last_checkpoint').write_text(str(older))
+    time.sleep(0.05)
+    torch.save({}, newer)  # killed before last_checkpoint was updated
+    cfg = Config(dict(resume=True, load_from=None, work_dir=str(tmp_path)))
+    resolve_auto_resume(cfg)
+    assert cfg.load_from == str(newer)
+    (tmp_path / 'last_checkpoint').write_text(str(newer))
+    cfg = Config(dict(resume=True, load_from=None, work_dir=str(tmp_path)))
+    resolve_auto_resume(cfg)
+    assert cfg.load_from is None

@@ -1,4 +1,5 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
+from .distill_check_hook import DistillCheckHook
 from .irg_graph_monitor_hook import IRGGraphMonitorHook
 
-__all__ = ['IRGGraphMonitorHook']
+__all__ = ['DistillCheckHook', 'IRGGraphMonitorHook']

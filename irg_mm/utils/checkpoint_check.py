@@ -1,0 +1,197 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""Check the checkpoints a run will load, before it starts.
+
+MMRazor loads ``teacher_ckpt`` with mmengine's non-strict
+``load_checkpoint``: a checkpoint of another network only warns, and the
+student then learns from a partly random teacher. A ``--resume`` from a
+truncated latest checkpoint fails after the whole Runner is built, without
+saying which earlier checkpoint still works. Both are checked here, loading
+through irg_mm's safe loader (:func:`irg_mm.compat.safe_torch_load`).
+"""
+import glob
+import os.path as osp
+import re
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
+from torch import nn
+
+from irg_mm.compat import CorruptCheckpointError, safe_torch_load
+
+# Keys mmengine's load_state_dict does not report missing either.
+IGNORED_MISSING = 'num_batches_tracked'
+# Shown per list in an error; the count says how many more there are.
+MAX_LISTED_KEYS = 8
+
+
+class TeacherCheckpointError(ValueError):
+    """``model.teacher_ckpt`` does not fit the teacher."""
+
+
+def _is_remote(path: str) -> bool:
+    return '://' in path
+
+
+def _state_dict(path: str, checkpoint: object) -> Dict[str, torch.Tensor]:
+    """The state dict as mmengine's ``load_checkpoint`` reads it."""
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        checkpoint = checkpoint['state_dict']
+    if not isinstance(checkpoint, dict):
+        raise TeacherCheckpointError(
+            f'model.teacher_ckpt={path!r} holds no state dict (got '
+            f'{type(checkpoint).__name__}); save {{"state_dict": '
+            'teacher.state_dict()}}')
+    return {
+        re.sub(r'^module\.', '', key): value
+        for key, value in checkpoint.items()
+    }
+
+
+def _listed(keys: List[str]) -> str:
+    more = len(keys) - MAX_LISTED_KEYS
+    return f'{keys[:MAX_LISTED_KEYS]}' + (f' and {more} more'
+                                          if more > 0 else '')
+
+
+def _prefix_hint(given: List[str], expected: List[str]) -> str:
+    """Explain keys that match once a common prefix is removed."""
+    prefixes = {key.split('.', 1)[0] for key in given}
+    if len(prefixes) != 1 or not all('.' in key for key in given):
+        return ''
+    prefix = f'{prefixes.pop()}.'
+    if {key[len(prefix):] for key in given} >= set(expected):
+        return (f' Every key starts with {prefix!r}: the file is a checkpoint '
+                'of a larger model (e.g. a distiller); save the teacher\'s '
+                'own state_dict() without the prefix.')
+    return ''
+
+
+def check_teacher_checkpoint(path: Optional[str], teacher: nn.Module) -> None:
+    """Check that ``model.teacher_ckpt`` holds exactly the teacher's weights.
+
+    Remote checkpoints (``https://...``) are left to mmengine.
+
+    Args:
+        path (str, optional): ``model.teacher_ckpt``; None skips the check.
+        teacher (nn.Module): The built teacher.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        CorruptCheckpointError: The file is truncated or no checkpoint.
+        UnsafeCheckpointError: The file holds objects that could run code.
+        TeacherCheckpointError: Keys are missing or unexpected, or shapes
+            differ; the message lists them.
+    """
+    if not path or _is_remote(path):
+        return
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'model.teacher_ckpt={path!r} does not exist: train the teacher '
+            'first (e.g. tools/train.py with its own config) or fix the path, '
+            'e.g. --cfg-options model.teacher_ckpt=PATH')
+    checkpoint = safe_torch_load(
+        path, map_location='cpu', description=f'model.teacher_ckpt={path!r}')
+    given = _state_dict(path, checkpoint)
+    expected = teacher.state_dict()
+    missing = [
+        key for key in expected
+        if key not in given and IGNORED_MISSING not in key
+    ]
+    unexpected = [key for key in given if key not in expected]
+    mismatched = [
+        f'{key}: {tuple(given[key].shape)} vs {tuple(value.shape)}'
+        for key, value in expected.items()
+        if key in given and given[key].shape != value.shape
+    ]
+    if missing or unexpected or mismatched:
+        raise TeacherCheckpointError(
+            f'model.teacher_ckpt={path!r} does not fit model.teacher '
+            f'({type(teacher).__name__}): missing keys {_listed(missing)}, '
+            f'unexpected keys {_listed(unexpected)}, shape mismatches '
+            f'(file vs teacher) {_listed(mismatched)}. MMRazor would load '
+            'it partly and distil from a half-random teacher; point '
+            'teacher_ckpt at a checkpoint of exactly this teacher config.' +
+            _prefix_hint(list(given), list(expected)))
+
+
+def _resume_source(cfg: Config) -> Optional[str]:
+    """The checkpoint mmengine's ``Runner.load_or_resume`` will resume."""
+    if not cfg.get('resume'):
+        return None
+    if cfg.get('load_from'):
+        return cfg.load_from
+    return find_latest_checkpoint(cfg.work_dir) if cfg.get('work_dir') \
+        else None
+
+
+def _previous_checkpoint(path: str) -> Optional[str]:
+    """The newest other checkpoint beside ``path``."""
+    others = [
+        other for other in glob.glob(osp.join(osp.dirname(path), '*.pth'))
+        if not osp.samefile(other, path)
+    ]
+    return max(others, key=osp.getmtime) if others else None
+
+
+def _newest_checkpoint(work_dir: str) -> Optional[str]:
+    saved = glob.glob(osp.join(work_dir, '*.pth'))
+    return max(saved, key=osp.getmtime) if saved else None
+
+
+def resolve_auto_resume(cfg: Config) -> None:
+    """Make ``--resume`` (no path) take the newest checkpoint in the work dir.
+
+    mmengine resumes from the file named in ``work_dir/last_checkpoint``,
+    which it writes only after the checkpoint itself. A run killed between
+    the two would resume from the checkpoint before, or from scratch, and
+    lose an epoch of training; this points ``load_from`` at the newer file.
+
+    Args:
+        cfg (Config): The full config; ``load_from`` is set in place.
+    """
+    if not cfg.get('resume') or cfg.get('load_from') or not cfg.get(
+            'work_dir') or not osp.isdir(cfg.work_dir):
+        return
+    newest = _newest_checkpoint(cfg.work_dir)
+    recorded = find_latest_checkpoint(cfg.work_dir)
+    if newest is None or (recorded and osp.isfile(recorded)
+                          and osp.getmtime(recorded) >= osp.getmtime(newest)):
+        return
+    cfg.load_from = newest
+    print_log(
+        f'{newest} is newer than the checkpoint named in last_checkpoint '
+        f'({recorded}): the run stopped right after saving it. Resuming '
+        'from it.',
+        logger='current')
+
+
+def check_resume_checkpoint(cfg: Config) -> None:
+    """Check that the checkpoint a ``--resume`` run will load is readable.
+
+    Args:
+        cfg (Config): The full config (``resume``, ``load_from`` and
+            ``work_dir`` as ``tools/train.py`` sets them).
+
+    Raises:
+        CorruptCheckpointError: The checkpoint is truncated or corrupt; the
+            message names it and the previous checkpoint to resume from.
+        UnsafeCheckpointError: The checkpoint holds objects that could run
+            code (from :func:`safe_torch_load`, which names the file).
+    """
+    path = _resume_source(cfg)
+    if path is None or _is_remote(path):
+        return
+    try:
+        safe_torch_load(path, map_location='cpu')
+    except CorruptCheckpointError as error:
+        previous = _previous_checkpoint(path)
+        advice = (f'The previous checkpoint is {previous}: resume from it '
+                  f'with `--resume {previous}`, or move {path} away and '
+                  'use `--resume`.' if previous else
+                  f'No other checkpoint is in {osp.dirname(path)}: start '
+                  'again without --resume.')
+        raise CorruptCheckpointError(
+            f'Cannot resume: {error} {advice}') from error
