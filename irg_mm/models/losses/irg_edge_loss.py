@@ -1,18 +1,15 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 import warnings
-from typing import Optional
 
-import torch.nn as nn
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from ..utils import (batch_squared_distances, check_instance_features,
-                     check_normalize_mode, normalized_mse)
-from ..utils.dist_gather import GraphScope
+from ..utils import batch_squared_distances, check_instance_features
+from .normalized_graph_loss import NormalizedGraphLoss
 
 
 @MODELS.register_module()
-class IRGEdgeLoss(nn.Module):
+class IRGEdgeLoss(NormalizedGraphLoss):
     """Edge loss of IRG distillation (Liu et al., CVPR 2019).
 
     Each network's instances span a ``B x B`` edge matrix of squared
@@ -66,18 +63,8 @@ class IRGEdgeLoss(nn.Module):
         >>> loss(student, teacher).backward()
     """
 
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 normalize: Optional[str] = 'max',
-                 grad_through_max: bool = False,
-                 graph_scope: str = 'local') -> None:
-        super().__init__()
-        check_normalize_mode(normalize)
-        self.loss_weight = loss_weight
-        self.normalize = normalize
-        self.grad_through_max = grad_through_max
-        self.graph = GraphScope(graph_scope, type(self).__name__)
-        self._warned_single_instance = False
+    # Set on the instance by the first one-instance batch.
+    _warned_single_instance = False
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the edge loss.
@@ -99,8 +86,7 @@ class IRGEdgeLoss(nn.Module):
         # them so: the result is the connected zero documented above.
         edges_S = batch_squared_distances(preds_S)
         edges_T = batch_squared_distances(preds_T)
-        return self.loss_weight * normalized_mse(
-            edges_S, edges_T, self.normalize, self.grad_through_max)
+        return self.compare(edges_S, edges_T)
 
     def _warn_single_instance(self) -> None:
         """Warn, once per module, that a one-instance batch has no edges."""

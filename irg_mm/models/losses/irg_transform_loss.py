@@ -1,17 +1,13 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-from typing import Optional
-
-import torch.nn as nn
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from ..utils import (check_instance_features, check_normalize_mode,
-                     normalized_mse)
-from ..utils.dist_gather import GraphScope
+from ..utils import check_instance_features
+from .normalized_graph_loss import NormalizedGraphLoss
 
 
 @MODELS.register_module()
-class IRGTransformLoss(nn.Module):
+class IRGTransformLoss(NormalizedGraphLoss):
     """Transformation loss of IRG distillation (Liu et al., CVPR 2019).
 
     The transformation of one network between two layers is the vector
@@ -54,18 +50,6 @@ class IRGTransformLoss(nn.Module):
         tensor(0.1250)
     """
 
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 normalize: Optional[str] = 'max',
-                 grad_through_max: bool = False,
-                 graph_scope: str = 'local') -> None:
-        super().__init__()
-        check_normalize_mode(normalize)
-        self.loss_weight = loss_weight
-        self.normalize = normalize
-        self.grad_through_max = grad_through_max
-        self.graph = GraphScope(graph_scope, type(self).__name__)
-
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the transformation loss.
 
@@ -82,5 +66,4 @@ class IRGTransformLoss(nn.Module):
         check_instance_features(
             type(self).__name__, preds_S, preds_T, vectors=True)
         preds_S, preds_T = self.graph(preds_S, preds_T)
-        return self.loss_weight * normalized_mse(
-            preds_S, preds_T, self.normalize, self.grad_through_max)
+        return self.compare(preds_S, preds_T)
