@@ -8,7 +8,6 @@ rank with one instance; with ``'local'`` DDP trains on the average of the
 per-rank losses.
 """
 import os
-import socket
 import subprocess
 import sys
 from typing import Dict, Tuple
@@ -16,9 +15,9 @@ from typing import Dict, Tuple
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn as nn
 from torch import Tensor
+from gloo_ranks import free_port, run_gloo_ranks
 from torch.nn.parallel import DistributedDataParallel
 
 from irg_mm.models import IRGEdgeLoss, IRGTransformLoss
@@ -88,14 +87,8 @@ def _rank_slice(rank: int, sizes: Tuple[int, int]) -> slice:
     return slice(sum(sizes[:rank]), sum(sizes[:rank + 1]))
 
 
-def _worker(rank: int, port: int, out_dir: str) -> None:
+def _worker(rank: int) -> dict:
     """One DDP rank: every case's loss (averaged over ranks) and grads."""
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        'gloo',
-        init_method=f'tcp://127.0.0.1:{port}',
-        rank=rank,
-        world_size=WORLD_SIZE)
     results = {}
     for name, (scope, *sizes) in CASES.items():
         batch = _make_batch(sum(sizes))
@@ -109,28 +102,13 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
             k.replace('module.', ''): v
             for k, v in result.items()
         }
-    torch.save(results, os.path.join(out_dir, f'rank{rank}.pth'))
-    dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    return results
 
 
 @pytest.fixture(scope='module')
 def ddp_results(tmp_path_factory) -> Dict[int, dict]:
-    out_dir = tmp_path_factory.mktemp('graph_scope')
-    mp.spawn(
-        _worker,
-        args=(_free_port(), str(out_dir)),
-        nprocs=WORLD_SIZE,
-        join=True)
-    return {
-        rank: torch.load(out_dir / f'rank{rank}.pth')
-        for rank in range(WORLD_SIZE)
-    }
+    return run_gloo_ranks(_worker, tmp_path_factory.mktemp('graph_scope'),
+                          WORLD_SIZE)
 
 
 def _single_process(name: str) -> Dict[str, Tensor]:
@@ -188,7 +166,7 @@ def test_dist_train_builds_the_global_graph(tmp_path, repo_root):
                                 os.environ,
                                 PYTHON=sys.executable,
                                 OMP_NUM_THREADS='1',
-                                PORT=str(_free_port())),
+                                PORT=str(free_port())),
                             capture_output=True,
                             text=True,
                             timeout=300)

@@ -9,16 +9,13 @@ scope rank 1's edge loss is the documented connected zero with a warning;
 in ``'global'`` scope the graph spans both ranks and nothing warns.
 tests/test_distributed/test_graph_scope.py proves the global values exact.
 """
-import os
-import socket
 import warnings
 from typing import Dict, Tuple
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn as nn
+from gloo_ranks import run_gloo_ranks
 from torch.nn.parallel import DistributedDataParallel
 
 from irg_mm.models import IRGEdgeLoss, IRGTransformLoss, IRGVertexLoss
@@ -56,13 +53,7 @@ def _losses(student: nn.Module, inputs: torch.Tensor, scope: str) -> Dict:
             (first - second).pow(2).sum(1), teacher_transform))
 
 
-def _worker(rank: int, port: int, out_dir: str) -> None:
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        'gloo',
-        init_method=f'tcp://127.0.0.1:{port}',
-        rank=rank,
-        world_size=WORLD_SIZE)
+def _worker(rank: int) -> dict:
     results = {}
     for scope in SCOPES:
         torch.manual_seed(0)
@@ -81,28 +72,13 @@ def _worker(rank: int, port: int, out_dir: str) -> None:
                 bool(torch.isfinite(p.grad).all())
                 for p in student.parameters()),
             warnings=[str(w.message) for w in caught])
-    torch.save(results, os.path.join(out_dir, f'rank{rank}.pth'))
-    dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    return results
 
 
 @pytest.fixture(scope='module')
 def ranks(tmp_path_factory) -> Dict[int, dict]:
-    out_dir = tmp_path_factory.mktemp('ddp_last_batch')
-    mp.spawn(
-        _worker,
-        args=(_free_port(), str(out_dir)),
-        nprocs=WORLD_SIZE,
-        join=True)
-    return {
-        rank: torch.load(out_dir / f'rank{rank}.pth')
-        for rank in range(WORLD_SIZE)
-    }
+    return run_gloo_ranks(_worker, tmp_path_factory.mktemp('ddp_last_batch'),
+                          WORLD_SIZE)
 
 
 @pytest.mark.parametrize('scope', SCOPES)

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from conftest import REPO_ROOT
+from gloo_ranks import free_port
 
 KD_CONFIG = 'configs/digits/kd_resnet8-w8_resnet20_digits.py'
 # A small, quick version of the digits job: 2 epochs on 20% of the data.
@@ -105,7 +106,7 @@ def test_dist_train_two_cpu_processes(tmp_path, teacher_ckpt):
         os.environ,
         PYTHON=sys.executable,
         OMP_NUM_THREADS='1',
-        PORT=str(29500 + os.getpid() % 1000))
+        PORT=str(free_port()))
     result = subprocess.run([
         'bash', 'tools/dist_train.sh', KD_CONFIG, '2', '--work-dir',
         str(tmp_path), '--cfg-options', *QUICK,
