@@ -1,5 +1,5 @@
 # The pair of the IRG paper's CIFAR table, as variables that configs reuse:
-# teacher He ResNet-20 with stage widths 32-64-128 (1.06M parameters) and
+# teacher He ResNet-20 with stage widths 32-64-128 (1.08M parameters; the paper: 1.06M) and
 # student ResNet20-x0.5, 16-32-64 (0.28M). Heads for CIFAR-10.
 teacher_model = dict(
     type='ImageClassifier',
