@@ -1,6 +1,7 @@
 # The pair of the IRG paper's CIFAR table, as variables that configs reuse:
-# teacher He ResNet-20 with stage widths 32-64-128 (1.08M parameters; the paper: 1.06M) and
-# student ResNet20-x0.5, 16-32-64 (0.28M). Heads for CIFAR-10.
+# teacher He ResNet-20 with stage widths 32-64-128 (1.08M parameters here,
+# 1.06M in the paper) and student ResNet20-x0.5, 16-32-64 (0.27M here, 0.28M
+# in the paper). Heads for CIFAR-10.
 teacher_model = dict(
     type='ImageClassifier',
     backbone=dict(type='HeResNetCIFAR', depth=20, base_channels=32),
