@@ -39,9 +39,12 @@ setup(
     # mmcv-lite, CUDA or CPU torch) by the user or `mim`, so they are extras.
     install_requires=parse_requirements('runtime.txt'),
     extras_require={
-        'mim': parse_requirements('mminstall.txt'),
-        'tests': parse_requirements('tests.txt'),
-        'all': parse_requirements('runtime.txt') +
+        'mim':
+        parse_requirements('mminstall.txt'),
+        'tests':
+        parse_requirements('tests.txt'),
+        'all':
+        parse_requirements('runtime.txt') +
         parse_requirements('mminstall.txt') + parse_requirements('tests.txt'),
     },
     license='Apache License 2.0',

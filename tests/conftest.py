@@ -27,8 +27,9 @@ def run_python(args: List[str],
                             timeout=timeout,
                             **kwargs)
     if check and result.returncode != 0:
-        raise AssertionError(f'{args} failed ({result.returncode}):\n'
-                             f'{result.stdout[-3000:]}\n{result.stderr[-6000:]}')
+        raise AssertionError(
+            f'{args} failed ({result.returncode}):\n'
+            f'{result.stdout[-3000:]}\n{result.stderr[-6000:]}')
     return result
 
 

@@ -117,14 +117,17 @@ def run_all(args: argparse.Namespace) -> List[RunResult]:
     print(f'[1/2] training the teacher ({TEACHER_CONFIG})', flush=True)
     seconds = train(TEACHER_CONFIG, teacher_dir, 0, args.cfg_options)
     results = [RunResult('teacher', 0, final_top1(teacher_dir), seconds)]
-    print(f'      teacher top-1 {results[0].top1:.2f} in {seconds:.0f} s',
-          flush=True)
+    print(
+        f'      teacher top-1 {results[0].top1:.2f} in {seconds:.0f} s',
+        flush=True)
     options = [
-        *args.cfg_options, f'model.teacher_ckpt={teacher_checkpoint(teacher_dir)}'
+        *args.cfg_options,
+        f'model.teacher_ckpt={teacher_checkpoint(teacher_dir)}'
     ]
     jobs = [(method, seed) for seed in args.seeds for method in args.methods]
-    print(f'[2/2] training {len(jobs)} students, {args.jobs} at a time',
-          flush=True)
+    print(
+        f'[2/2] training {len(jobs)} students, {args.jobs} at a time',
+        flush=True)
 
     def run_student(job):
         method, seed = job
@@ -133,8 +136,10 @@ def run_all(args: argparse.Namespace) -> List[RunResult]:
         run_options = args.cfg_options if method == 'baseline' else options
         seconds = train(METHOD_CONFIGS[method], run_dir, seed, run_options)
         result = RunResult(method, seed, final_top1(run_dir), seconds)
-        print(f'      {method:8s} seed {seed}: top-1 {result.top1:.2f} '
-              f'({seconds:.0f} s)', flush=True)
+        print(
+            f'      {method:8s} seed {seed}: top-1 {result.top1:.2f} '
+            f'({seconds:.0f} s)',
+            flush=True)
         return result
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:

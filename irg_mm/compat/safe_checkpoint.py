@@ -24,7 +24,6 @@ try:  # numpy >= 2 moved the pickling helpers into numpy._core.
 except ImportError:  # pragma: no cover - numpy 1.x
     from numpy.core import multiarray as _np_multiarray
 
-
 # HistoryBuffer pickles its statistics methods as ``getattr(HistoryBuffer,
 # 'min')``; these are the only attribute reads a checkpoint may ask for.
 HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
@@ -79,7 +78,8 @@ def mmengine_safe_globals() -> List[Any]:
         # An empty array (e.g. a HistoryBuffer before its first update)
         # pickles its data as ``bytes()``.
         bytes,
-        *{type(np.dtype(code)) for code in NUMPY_DTYPE_CODES},
+        *{type(np.dtype(code))
+          for code in NUMPY_DTYPE_CODES},
         (history_buffer_getattr, 'builtins.getattr'),
     ]
 

@@ -13,8 +13,9 @@ def _to_rgb_images(images: np.ndarray, image_size: int) -> np.ndarray:
     import cv2
     pixels = np.clip(images * (255.0 / 16.0), 0, 255).astype(np.uint8)
     resized = [
-        cv2.resize(img, (image_size, image_size),
-                   interpolation=cv2.INTER_LINEAR) for img in pixels
+        cv2.resize(
+            img, (image_size, image_size), interpolation=cv2.INTER_LINEAR)
+        for img in pixels
     ]
     return np.repeat(np.stack(resized)[..., None], 3, axis=-1)
 
@@ -86,8 +87,7 @@ class SklearnDigits(BaseDataset):
             return np.sort(val_idx)
         if self.train_fraction < 1.0:
             kept, _ = split_indices(labels[train_idx],
-                                    1.0 - self.train_fraction,
-                                    self.split_seed)
+                                    1.0 - self.train_fraction, self.split_seed)
             train_idx = train_idx[kept]
         return np.sort(train_idx)
 

@@ -38,6 +38,7 @@ def init_cpu_distributed(cfg: Config) -> bool:
     wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
     # Keep env_cfg consistent with what is really running.
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg',
+                                             {})['backend'] = 'gloo'
     os.environ.setdefault('LOCAL_RANK', '0')
     return True

@@ -5,8 +5,9 @@ import pytest
 
 from irg_mm.compat import MMRazorQuantizationUnavailable
 
-IMPORT_DISTILL = ('from mmrazor.registry import MODELS; import mmrazor.models; '
-                  "assert MODELS.get('SingleTeacherDistill') is not None")
+IMPORT_DISTILL = (
+    'from mmrazor.registry import MODELS; import mmrazor.models; '
+    "assert MODELS.get('SingleTeacherDistill') is not None")
 
 
 def test_mmrazor_models_do_not_import_without_irg_mm(python_runner):

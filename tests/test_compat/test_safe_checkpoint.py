@@ -73,9 +73,9 @@ def test_mmengine_checkpoint_needs_the_allow_list(mmengine_checkpoint,
                                                   python_runner):
     # A fresh interpreter without irg_mm: torch's default safe loading
     # refuses mmengine's own checkpoint.
-    result = python_runner([
-        '-c', f'import torch; torch.load({mmengine_checkpoint!r})'
-    ], check=False)
+    result = python_runner(
+        ['-c', f'import torch; torch.load({mmengine_checkpoint!r})'],
+        check=False)
     assert result.returncode != 0
     assert 'Unsupported global' in result.stderr or 'WeightsUnpickler' in (
         result.stderr)
@@ -118,7 +118,7 @@ def test_truncated_checkpoint_is_reported(mmengine_checkpoint, tmp_path):
     truncated = tmp_path / 'truncated.pth'
     with open(mmengine_checkpoint, 'rb') as f:
         truncated.write_bytes(f.read()[:os.path.getsize(mmengine_checkpoint) //
-                                        2])
+                                       2])
     with pytest.raises(CorruptCheckpointError, match='truncated'):
         CheckpointLoader.load_checkpoint(str(truncated))
 

@@ -18,10 +18,10 @@ class TeacherSnapshotHook(Hook):
     """Copies both networks' parameters once they are initialised."""
 
     def before_train(self, runner) -> None:
-        self.teacher, self.student = (
-            {name: param.detach().clone()
-             for name, param in net.named_parameters()}
-            for net in (runner.model.teacher, runner.model.student))
+        self.teacher, self.student = ({
+            name: param.detach().clone()
+            for name, param in net.named_parameters()
+        } for net in (runner.model.teacher, runner.model.student))
 
 
 def test_all_irg_losses_and_kd_train_in_one_distiller(tmp_path):

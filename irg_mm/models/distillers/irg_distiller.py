@@ -34,14 +34,20 @@ def _expand_vertex(spec: dict) -> Dict[str, dict]:
         student=spec.get('student', 'head.fc'),
         teacher=spec.get('teacher', 'head.fc'))
     return dict(
-        student_recorders=dict(irg_vertex=dict(
-            type='IRGGraph', sources=[sources['student']], pooling='flatten')),
-        teacher_recorders=dict(irg_vertex=dict(
-            type='IRGGraph', sources=[sources['teacher']], pooling='flatten')),
-        distill_losses=dict(
-            loss_irg_vertex=_loss_cfg('IRGVertexLoss', spec)),
-        loss_forward_mappings=dict(loss_irg_vertex=_mapping(
-            'irg_vertex', dict(data_idx=0), dict(data_idx=0))))
+        student_recorders=dict(
+            irg_vertex=dict(
+                type='IRGGraph',
+                sources=[sources['student']],
+                pooling='flatten')),
+        teacher_recorders=dict(
+            irg_vertex=dict(
+                type='IRGGraph',
+                sources=[sources['teacher']],
+                pooling='flatten')),
+        distill_losses=dict(loss_irg_vertex=_loss_cfg('IRGVertexLoss', spec)),
+        loss_forward_mappings=dict(
+            loss_irg_vertex=_mapping('irg_vertex', dict(
+                data_idx=0), dict(data_idx=0))))
 
 
 def _edge_pairs(spec: dict) -> List[tuple]:
@@ -69,19 +75,24 @@ def _edge_pairs(spec: dict) -> List[tuple]:
 def _expand_edges(spec: dict) -> Dict[str, dict]:
     pooling = spec.get('pooling', 'avg')
     pieces = dict(
-        student_recorders=dict(irg_edges=dict(
-            type='IRGGraph', sources=_as_list(spec['student']),
-            pooling=pooling)),
-        teacher_recorders=dict(irg_edges=dict(
-            type='IRGGraph', sources=_as_list(spec['teacher']),
-            pooling=pooling)),
+        student_recorders=dict(
+            irg_edges=dict(
+                type='IRGGraph',
+                sources=_as_list(spec['student']),
+                pooling=pooling)),
+        teacher_recorders=dict(
+            irg_edges=dict(
+                type='IRGGraph',
+                sources=_as_list(spec['teacher']),
+                pooling=pooling)),
         distill_losses=dict(),
         loss_forward_mappings=dict())
     for student_idx, teacher_idx in _edge_pairs(spec):
         name = f'loss_irg_edge{student_idx}'
-        pieces['distill_losses'][name] = _loss_cfg(
-            'IRGEdgeLoss', spec, 'normalize', 'grad_through_max',
-            'graph_scope')
+        pieces['distill_losses'][name] = _loss_cfg('IRGEdgeLoss', spec,
+                                                   'normalize',
+                                                   'grad_through_max',
+                                                   'graph_scope')
         pieces['loss_forward_mappings'][name] = _mapping(
             'irg_edges', dict(data_idx=student_idx),
             dict(data_idx=teacher_idx))

@@ -16,8 +16,10 @@ TRANSFORM = dict(
     teacher=['backbone.layer1.2', 'backbone.layer2.2'],
     loss_weight=2.0)
 KD = dict(
-    student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
-    teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+    student_recorders=dict(
+        logits=dict(type='ModuleOutputs', source='head.fc')),
+    teacher_recorders=dict(
+        logits=dict(type='ModuleOutputs', source='head.fc')),
     distill_losses=dict(loss_kd=dict(type='KLDivergence', tau=4)),
     loss_forward_mappings=dict(
         loss_kd=dict(
@@ -50,8 +52,10 @@ def test_one_to_many_edges_pair_every_student_layer_with_the_teacher():
 
 
 def test_one_to_one_edges_pair_in_order():
-    edges = dict(EDGES, teacher=['backbone.layer3.2', 'backbone.layer2.2'],
-                 mode='one_to_one')
+    edges = dict(
+        EDGES,
+        teacher=['backbone.layer3.2', 'backbone.layer2.2'],
+        mode='one_to_one')
     mappings = expand_irg(edges=edges)['loss_forward_mappings']
     assert mappings['loss_irg_edge1']['preds_T']['data_idx'] == 1
 
@@ -64,7 +68,8 @@ def test_transform_gets_recorders_connectors_and_a_loss():
     assert expanded['student_recorders']['irg_transform0'] == dict(
         type='IRGGraph', sources=TRANSFORM['student'], pooling='avg')
     assert expanded['connectors']['irg_transform0_s'] == dict(
-        type='IRGTransformConnector', channel_align='proj',
+        type='IRGTransformConnector',
+        channel_align='proj',
         in_channels=(8, 16))
     assert expanded['connectors']['irg_transform0_t'] == dict(
         type='IRGTransformConnector')
@@ -103,7 +108,8 @@ def test_pooled_records_give_the_same_transformation_as_whole_maps():
         with distiller.teacher_recorders, distiller.student_recorders:
             teacher(images, mode='tensor')
             student(images, mode='tensor')
-        losses.append(distiller.compute_distill_losses()['loss_irg_transform0'])
+        losses.append(
+            distiller.compute_distill_losses()['loss_irg_transform0'])
     torch.testing.assert_close(losses[0], losses[1])
 
 
@@ -120,8 +126,10 @@ def test_other_losses_are_kept_beside_irg():
      'need the same length'),
     (dict(transforms=[dict(TRANSFORM, student=['backbone.layer1.0'])]),
      r'transforms\[0\].student needs two hook points'),
-    (dict(vertex=dict(), distill_losses=dict(loss_irg_vertex=dict()),
-          loss_forward_mappings=None), 'defined twice'),
+    (dict(
+        vertex=dict(),
+        distill_losses=dict(loss_irg_vertex=dict()),
+        loss_forward_mappings=None), 'defined twice'),
     (dict(recorders=dict()), 'unknown arguments'),
 ])
 def test_bad_compact_forms_name_the_fix(kwargs, message):
