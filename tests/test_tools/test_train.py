@@ -101,17 +101,14 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path, teacher_ckpt):
     assert osp.isfile(tmp_path / 'epoch_3.pth')
 
 
-def test_dist_train_two_cpu_processes(tmp_path, teacher_ckpt):
+def _run_dist_tool(*args: str) -> str:
+    """Run a tools/dist_*.sh script on two CPU processes; return its log."""
     env = dict(
         os.environ,
         PYTHON=sys.executable,
         OMP_NUM_THREADS='1',
         PORT=str(free_port()))
-    result = subprocess.run([
-        'bash', 'tools/dist_train.sh', KD_CONFIG, '2', '--work-dir',
-        str(tmp_path), '--cfg-options', *QUICK,
-        f'model.teacher_ckpt={teacher_ckpt}'
-    ],
+    result = subprocess.run(['bash', *args],
                             cwd=REPO_ROOT,
                             env=env,
                             capture_output=True,
@@ -119,11 +116,28 @@ def test_dist_train_two_cpu_processes(tmp_path, teacher_ckpt):
                             timeout=600)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
+    return log
+
+
+def test_dist_train_and_test_two_cpu_processes(tmp_path, teacher_ckpt):
+    log = _run_dist_tool('tools/dist_train.sh', KD_CONFIG, '2', '--work-dir',
+                         str(tmp_path), '--cfg-options', *QUICK,
+                         f'model.teacher_ckpt={teacher_ckpt}')
     assert 'Distributed training: True' in log
     assert "dist_cfg: {'backend': 'gloo'}" in log
     # 251 training images at 64 per batch: 4 iterations alone, 2 per rank.
     assert 'Epoch(train) [2][2/2]' in log
     assert osp.isfile(tmp_path / 'epoch_2.pth')
+
+    out = tmp_path / 'metrics.json'
+    log = _run_dist_tool('tools/dist_test.sh', KD_CONFIG,
+                         str(tmp_path / 'epoch_2.pth'), '2', '--work-dir',
+                         str(tmp_path / 'test'), '--out', str(out),
+                         '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}')
+    final = [r for r in _scalars(tmp_path) if 'accuracy/top1' in r][-1]
+    # The two ranks' halves of the val set are gathered before scoring.
+    assert json.loads(out.read_text())['accuracy/top1'] == pytest.approx(
+        final['accuracy/top1'])
 
 
 def test_auto_resume_takes_a_checkpoint_saved_just_before_a_kill(tmp_path):
