@@ -23,6 +23,8 @@ from typing import Dict, List, NamedTuple, Sequence
 
 import numpy as np
 
+from irg_mm.utils import load_scalars
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER_CONFIG = 'configs/digits/resnet20_digits.py'
 METHOD_CONFIGS = {
@@ -74,14 +76,13 @@ def parse_args(argv: Sequence[str] = None) -> argparse.Namespace:
 
 
 def final_top1(work_dir: str) -> float:
-    """The last ``accuracy/top1`` in a run's ``scalars.json``."""
-    runs = sorted(d for d in os.listdir(work_dir) if d[:8].isdigit())
-    path = osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')
-    with open(path, encoding='utf-8') as f:
-        records = [json.loads(line) for line in f]
-    scores = [r['accuracy/top1'] for r in records if 'accuracy/top1' in r]
+    """The last ``accuracy/top1`` a run logged."""
+    scores = [
+        r['accuracy/top1'] for r in load_scalars(work_dir)
+        if 'accuracy/top1' in r
+    ]
     if not scores:
-        raise RuntimeError(f'no validation result in {path}')
+        raise RuntimeError(f'no validation result in {work_dir}')
     return scores[-1]
 
 

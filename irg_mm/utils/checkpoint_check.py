@@ -127,17 +127,14 @@ def _resume_source(cfg: Config) -> Optional[str]:
         else None
 
 
-def _previous_checkpoint(path: str) -> Optional[str]:
-    """The newest other checkpoint beside ``path``."""
-    others = [
-        other for other in glob.glob(osp.join(osp.dirname(path), '*.pth'))
-        if not osp.samefile(other, path)
+def _newest_checkpoint(work_dir: str,
+                       exclude: Optional[str] = None) -> Optional[str]:
+    """The most recently written ``*.pth`` in ``work_dir``, other than
+    ``exclude``."""
+    saved = [
+        path for path in glob.glob(osp.join(work_dir, '*.pth'))
+        if exclude is None or not osp.samefile(path, exclude)
     ]
-    return max(others, key=osp.getmtime) if others else None
-
-
-def _newest_checkpoint(work_dir: str) -> Optional[str]:
-    saved = glob.glob(osp.join(work_dir, '*.pth'))
     return max(saved, key=osp.getmtime) if saved else None
 
 
@@ -187,7 +184,7 @@ def check_resume_checkpoint(cfg: Config) -> None:
     try:
         safe_torch_load(path, map_location='cpu')
     except CorruptCheckpointError as error:
-        previous = _previous_checkpoint(path)
+        previous = _newest_checkpoint(osp.dirname(path), exclude=path)
         advice = (f'The previous checkpoint is {previous}: resume from it '
                   f'with `--resume {previous}`, or move {path} away and '
                   'use `--resume`.' if previous else

@@ -1,9 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """``tools/train.py --amp`` without a GPU: bfloat16 autocast on the CPU."""
-import json
 import math
-import os
-import os.path as osp
 from typing import Tuple
 
 import torch
@@ -14,6 +11,7 @@ from mmengine.registry import OPTIM_WRAPPERS
 from irg_mm.engine.optim_wrappers import (CPUAmpOptimWrapper,
                                           amp_optim_wrapper_cfg)
 from irg_mm.models import IRGEdgeLoss
+from irg_mm.utils import load_scalars
 
 IRG_CONFIG = 'configs/digits/irg_resnet8-w8_resnet20_digits.py'
 
@@ -60,9 +58,7 @@ def test_train_amp_on_cpu(tmp_path, python_runner):
     # The edge records come from the student's blocks: autocast reached them.
     assert ('IRGEdgeLoss: graph over 64 instances (local, world size 1, '
             'student records in bfloat16)') in log
-    run = sorted(d for d in os.listdir(tmp_path) if d[:8].isdigit())[-1]
-    with open(osp.join(tmp_path, run, 'vis_data', 'scalars.json')) as f:
-        records = [json.loads(line) for line in f]
+    records = load_scalars(str(tmp_path))
     assert len(records) == 4  # 125 images, batch 64: 2 iterations x 2 epochs
     for record in records:
         losses = {k: v for k, v in record.items() if 'loss' in k}

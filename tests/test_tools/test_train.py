@@ -14,6 +14,8 @@ import torch
 from conftest import REPO_ROOT
 from gloo_ranks import free_port
 
+from irg_mm.utils import load_scalars
+
 KD_CONFIG = 'configs/digits/kd_resnet8-w8_resnet20_digits.py'
 # A small, quick version of the digits job: 2 epochs on 20% of the data.
 QUICK = [
@@ -45,18 +47,10 @@ def _train_args(work_dir, teacher_ckpt, *extra):
     ]
 
 
-def _scalars(work_dir):
-    """The records of the run's scalars.json (one dict per logged step)."""
-    runs = sorted(d for d in os.listdir(work_dir) if d[:8].isdigit())
-    path = osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')
-    with open(path) as f:
-        return [json.loads(line) for line in f]
-
-
 def test_train_on_cpu_to_the_end(tmp_path, teacher_ckpt, python_runner):
     python_runner(_train_args(tmp_path, teacher_ckpt))
     assert osp.isfile(tmp_path / 'epoch_2.pth')
-    records = _scalars(tmp_path)
+    records = load_scalars(tmp_path)
     assert any('distill.loss_kd' in r for r in records)
     final = [r for r in records if 'accuracy/top1' in r][-1]
     assert 'teacher.accuracy/top1' in final
@@ -134,7 +128,7 @@ def test_dist_train_and_test_two_cpu_processes(tmp_path, teacher_ckpt):
                          str(tmp_path / 'epoch_2.pth'), '2', '--work-dir',
                          str(tmp_path / 'test'), '--out', str(out),
                          '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}')
-    final = [r for r in _scalars(tmp_path) if 'accuracy/top1' in r][-1]
+    final = [r for r in load_scalars(tmp_path) if 'accuracy/top1' in r][-1]
     # The two ranks' halves of the val set are gathered before scoring.
     assert json.loads(out.read_text())['accuracy/top1'] == pytest.approx(
         final['accuracy/top1'])
