@@ -1,12 +1,9 @@
-# What the CIFAR IRG configs share but the data set: the paper's teacher He
-# ResNet-20 (frozen, BN in eval mode) and student ResNet20-x0.5 in MMRazor's
-# SingleTeacherDistill, IRG's graph and transformation terms, the teacher's
-# schedule and runtime. Loss weights are explained in docs/configs.md.
-_base_ = [
-    './models/cifar_resnet20.py',
-    './schedules/cifar_bs64_200e.py',
-    './default_runtime.py',
-]
+# What the CIFAR-family IRG configs share but the data set and schedule: the
+# paper's teacher He ResNet-20 (frozen, BN in eval mode) and student
+# ResNet20-x0.5 in MMRazor's SingleTeacherDistill, IRG's graph and
+# transformation terms and the runtime. Loss weights are explained in
+# docs/configs.md.
+_base_ = ['./models/cifar_resnet20.py', './default_runtime.py']
 
 model = dict(
     _scope_='mmrazor',

@@ -3,6 +3,7 @@
 # column of the paper's CIFAR table. 1 GPU x 64 images, 200 epochs.
 _base_ = [
     '../_base_/cifar_resnet20_distill.py',
+    '../_base_/schedules/cifar_bs64_200e.py',
     '../_base_/datasets/cifar10_bs64.py',
 ]
 

@@ -2,6 +2,7 @@
 # CIFAR-100 (fine labels): the L_MTK column of the paper's CIFAR table.
 _base_ = [
     '../_base_/cifar_resnet20_distill.py',
+    '../_base_/schedules/cifar_bs64_200e.py',
     '../_base_/datasets/cifar100_bs64.py',
 ]
 

@@ -1,0 +1,35 @@
+# The digits demo's grid (`make demo`), for tools/analysis/run_benchmark.py:
+# scikit-learn's 1,797 digits have no test split, so the table reports the
+# 540 validation digits. Findings: docs/demo.md.
+title = 'Digits: ResNet-20 teacher -> ResNet-8 (8-16-32) student'
+work_dir = 'work_dirs/digits_demo'
+log_dir = 'work_dirs/digits_demo/logs'
+train_args = []
+cfg_options = []
+evaluate_test = False
+min_teacher_gap = None
+seeds = [0, 1, 2]
+teacher = dict(
+    config='configs/digits/resnet20_digits.py',
+    label='teacher ResNet-20 (32-64-128)',
+    seed=0)
+baseline = 'baseline'
+methods = dict(
+    baseline=dict(
+        config='configs/digits/resnet8-w8_digits.py',
+        label='student alone (no teacher)',
+        distill=False),
+    kd=dict(
+        config='configs/digits/kd_resnet8-w8_resnet20_digits.py',
+        label='KD (KLDivergence, T=4)'),
+    irg=dict(
+        config='configs/digits/irg_resnet8-w8_resnet20_digits.py',
+        label='IRG (edges + transformation)'),
+    irg_kd=dict(
+        config='configs/digits/irg-kd_resnet8-w8_resnet20_digits.py',
+        label='IRG + KD'),
+    mtk=dict(
+        config='configs/digits/mtk_resnet8-w8_resnet20_digits.py',
+        label='IRG MTK (logits + edges + transformation)'),
+)
+comparisons = [('irg', 'kd'), ('irg_kd', 'kd')]
