@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.irg_mm-installed
 
-.PHONY: install demo test clean
+.PHONY: install demo test fashion-mnist benchmark-fashion-mnist clean
 
 install: $(STAMP)
 
@@ -16,7 +16,16 @@ $(STAMP): requirements/pinned.txt requirements/runtime.txt setup.py
 	touch $(STAMP)
 
 demo: install
-	$(PY) tools/digits_demo.py
+	$(PY) tools/analysis/run_benchmark.py configs/benchmarks/digits.py
+
+# Fashion-MNIST's IDX files into data/fashion_mnist (from Debian's
+# dataset-fashion-mnist package, or SOURCE=folder of the downloaded files).
+fashion-mnist: install
+	$(PY) tools/dataset_converters/prepare_fashion_mnist.py $(if $(SOURCE),--source $(SOURCE))
+
+# docs/benchmarks/fashion_mnist.md: about 1.5 hours on 2 CPU cores; resumes.
+benchmark-fashion-mnist: fashion-mnist
+	$(PY) tools/analysis/run_benchmark.py configs/benchmarks/fashion_mnist.py --jobs 2
 
 test: install
 	$(PY) -m pytest tests

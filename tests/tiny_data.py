@@ -100,3 +100,50 @@ def unchecked_cifar(dataset_cls: Type[CIFAR10]) -> str:
             meta=dict(dataset_cls.meta, md5=None)))
     DATASETS.register_module(name=name, module=subclass, force=True)
     return name
+
+
+IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
+
+
+def _idx_bytes(array: np.ndarray) -> bytes:
+    """An unsigned-byte IDX file: magic (type 0x08, ndim), sizes, data."""
+    header = bytes([0, 0, 0x08, array.ndim])
+    sizes = b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
+    return header + sizes + array.astype(np.uint8).tobytes()
+
+
+def make_idx(root: str,
+             train_per_class: int = 4,
+             test_per_class: int = 2,
+             gz: bool = False) -> str:
+    """Write an (Fashion-)MNIST release of random 28x28 images.
+
+    Labels cycle over the 10 classes; each test image holds the value 255 at
+    pixel (0, 0) and each training image 0 there, so a test can tell which
+    file an image came from.
+
+    Args:
+        root (str): Folder to create it in.
+        train_per_class (int): Training images per class. Defaults to 4.
+        test_per_class (int): Test images per class. Defaults to 2.
+        gz (bool): Write gzip-compressed ``.gz`` files, as the releases are.
+
+    Returns:
+        str: ``root``, to use as ``data_root`` (or a ``--source``).
+    """
+    import gzip
+    rng = np.random.default_rng(0)
+    os.makedirs(root, exist_ok=True)
+    arrays = []
+    for per_class, marker in ((train_per_class, 0), (test_per_class, 255)):
+        labels = np.arange(10 * per_class) % 10
+        images = rng.integers(0, 255, (len(labels), 28, 28))
+        images[:, 0, 0] = marker
+        arrays += [images, labels]
+    for name, array in zip(IDX_FILES, arrays):
+        data = _idx_bytes(array)
+        path = osp.join(root, name + ('.gz' if gz else ''))
+        with (gzip.open if gz else open)(path, 'wb') as f:
+            f.write(data)
+    return root

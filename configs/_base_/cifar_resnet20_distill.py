@@ -1,7 +1,8 @@
 # What the CIFAR-family IRG configs share but the data set and schedule: the
 # paper's teacher He ResNet-20 (frozen, BN in eval mode) and student
 # ResNet20-x0.5 in MMRazor's SingleTeacherDistill, IRG's graph and
-# transformation terms and the runtime. Loss weights are explained in
+# transformation terms and the runtime (each config adds the schedule and a
+# validation loop over student and teacher). Loss weights are explained in
 # docs/configs.md.
 _base_ = ['./models/cifar_resnet20.py', './default_runtime.py']
 
@@ -28,6 +29,4 @@ model = dict(
                           ['backbone.layer2.0', 'backbone.layer2.2'])
         ]))
 
-# Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))

@@ -8,8 +8,9 @@ _base_ = [
     './default_runtime.py',
 ]
 
-# Written by `python tools/train.py configs/digits/resnet20_digits.py`.
-teacher_ckpt = 'work_dirs/resnet20_digits/epoch_15.pth'
+# Written by `make demo` (or `python tools/train.py
+# configs/digits/resnet20_digits.py --work-dir work_dirs/digits_demo/teacher`).
+teacher_ckpt = 'work_dirs/digits_demo/teacher/epoch_15.pth'
 
 model = dict(
     _scope_='mmrazor',

@@ -28,3 +28,5 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(interval=100),
     checkpoint=dict(interval=5, max_keep_ckpts=1, save_last=True))
+# Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
+val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')

@@ -16,3 +16,5 @@ model = dict(
     # 0.1 x the mean squared logit difference per class (KD-Zoo's weighting;
     # the loss sums over the 10 classes).
     distiller=dict(vertex=dict(loss_weight=0.1 / 10)))
+# Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -16,3 +16,5 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     # 0.1 x the mean squared logit difference per class (100 classes).
     distiller=dict(vertex=dict(loss_weight=0.1 / 100)))
+# Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

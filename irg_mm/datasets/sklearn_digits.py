@@ -5,6 +5,8 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from .stratified_split import split_indices
+
 SPLITS = ('train', 'val')
 
 
@@ -18,15 +20,6 @@ def _to_rgb_images(images: np.ndarray, image_size: int) -> np.ndarray:
         for img in pixels
     ]
     return np.repeat(np.stack(resized)[..., None], 3, axis=-1)
-
-
-def split_indices(labels: np.ndarray, val_fraction: float,
-                  seed: int) -> Sequence[np.ndarray]:
-    """Stratified, seeded train/val index split of the digits."""
-    from sklearn.model_selection import train_test_split
-    indices = np.arange(len(labels))
-    return train_test_split(
-        indices, test_size=val_fraction, stratify=labels, random_state=seed)
 
 
 @DATASETS.register_module()

@@ -1,5 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
+from .channels_last_hook import ChannelsLastHook
 from .distill_check_hook import DistillCheckHook
 from .irg_graph_monitor_hook import IRGGraphMonitorHook
 
-__all__ = ['DistillCheckHook', 'IRGGraphMonitorHook']
+__all__ = ['ChannelsLastHook', 'DistillCheckHook', 'IRGGraphMonitorHook']

@@ -1,0 +1,119 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""tools/analysis/run_benchmark.py: the real specs on tiny data, resumed."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import REPO_ROOT
+from tiny_data import make_idx
+
+RUNNER = 'tools/analysis/run_benchmark.py'
+FASHION = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist.py'
+DIGITS = f'{REPO_ROOT}/configs/benchmarks/digits.py'
+
+
+def _timestamp_dirs(folder) -> list:
+    return sorted(d.name for d in folder.iterdir() if d.name[:8].isdigit())
+
+
+def _spec(tmp_path, base: str, **overrides) -> str:
+    """A spec inheriting a shipped one, run in tmp_path."""
+    lines = [f'_base_ = [{base!r}]',
+             f"work_dir = {str(tmp_path / 'work')!r}",
+             f"log_dir = {str(tmp_path / 'logs')!r}"]
+    lines += [f'{key} = {value!r}' for key, value in overrides.items()]
+    path = tmp_path / f'spec_{len(list(tmp_path.iterdir()))}.py'
+    path.write_text('\n'.join(lines) + '\n')
+    return str(path)
+
+
+def _tiny_fashion_options(root: str) -> list:
+    options = ['train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
+               'default_hooks.logger.interval=1']
+    for loader in ('train', 'val', 'test'):
+        options.append(f'{loader}_dataloader.dataset.data_root={root}')
+    for loader in ('train', 'val'):
+        options.append(f'{loader}_dataloader.dataset.val_size=10')
+    return options
+
+
+def test_gap_rule_stops_before_distilling_and_the_rerun_redoes_nothing(
+        tmp_path, python_runner):
+    root = make_idx(str(tmp_path / 'idx'), train_per_class=3)
+    options = _tiny_fashion_options(root)
+    common = ['--methods', 'student', 'irg', '--seeds', '0',
+              '--cfg-options', *options]
+    strict = _spec(tmp_path, FASHION, min_teacher_gap=100.0)
+    stopped = python_runner([RUNNER, strict, *common], check=False)
+    assert stopped.returncode == 1
+    assert 'min_teacher_gap 100.0: nothing to distil' in stopped.stderr
+    work, logs = tmp_path / 'work', tmp_path / 'logs'
+    assert sorted(p.name for p in logs.iterdir()) == ['student', 'teacher']
+    assert not (work / 'irg').exists()
+    teacher_attempts = _timestamp_dirs(work / 'teacher')
+
+    lenient = _spec(tmp_path, FASHION, min_teacher_gap=None)
+    result = python_runner([RUNNER, lenient, *common])
+    assert '1 of 1 runs already finished; training 0' in result.stdout
+    assert _timestamp_dirs(work / 'teacher') == teacher_attempts
+    # Every run was tested on the t10k split, the students with the
+    # teacher this grid trained.
+    test = json.loads((logs / 'irg' / 'seed0' / 'test_metrics.json')
+                      .read_text())
+    assert 0.0 <= test['accuracy/top1'] <= 100.0
+    runner_log = (work / 'irg' / 'seed0' / 'runner.log').read_text()
+    assert f'model.teacher_ckpt={work}/teacher/epoch_2.pth' in runner_log
+    assert 'tools/test.py' in runner_log
+    table = (work / 'results.md').read_text()
+    for label in ('teacher ResNet-20', 'student alone', 'L_IRG', 'test top-1'):
+        assert label in table
+    assert table in result.stdout
+
+    # The table is computed from the log dir alone.
+    (work / 'results.md').unlink()
+    again = python_runner([RUNNER, lenient, *common, '--table-only'])
+    assert (work / 'results.md').read_text() == table
+    assert 'training' not in again.stdout
+
+
+def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
+    spec = _spec(tmp_path, DIGITS)
+    command = [
+        sys.executable, RUNNER, spec, '--methods', 'baseline', '--seeds', '0',
+        '--cfg-options', 'train_cfg.max_epochs=3', 'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'train_dataloader.dataset.train_fraction=0.2'
+    ]
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    run = tmp_path / 'work' / 'baseline' / 'seed0'
+    grid = subprocess.Popen(command, cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (run / 'epoch_1.pth').exists() and time.time() < deadline:
+        time.sleep(0.2)
+    assert (run / 'epoch_1.pth').exists(), 'the student never checkpointed'
+    grid.send_signal(signal.SIGKILL)
+    grid.wait()
+    # Its training process ends with it: no orphan keeps writing.
+    time.sleep(3)
+    checkpoints = sorted(p.name for p in run.glob('*.pth'))
+    time.sleep(3)
+    assert sorted(p.name for p in run.glob('*.pth')) == checkpoints
+    assert 'epoch_3.pth' not in checkpoints
+    teacher_attempts = _timestamp_dirs(tmp_path / 'work' / 'teacher')
+
+    subprocess.run(command, cwd=REPO_ROOT, env=env, check=True,
+                   capture_output=True, timeout=300)
+    assert (run / 'epoch_3.pth').exists()
+    assert _timestamp_dirs(tmp_path / 'work' / 'teacher') == teacher_attempts
+    assert len(_timestamp_dirs(run)) == 2
+    assert 'Resuming' in (run / 'runner.log').read_text() or \
+        'resumed' in (run / 'runner.log').read_text().lower()
+    scalars = (tmp_path / 'logs' / 'baseline' / 'seed0' / 'scalars.json')
+    epochs = [json.loads(line)['step'] for line in scalars.read_text()
+              .splitlines() if 'accuracy/top1' in line]
+    assert epochs[-1] == 3
