@@ -27,9 +27,10 @@ from mmrazor.registry import MODELS
 
 from conftest import REPO_ROOT
 from irg_mm.models.distillers.irg_distiller import PIECES, expand_irg
-from tiny_data import make_cifar, make_imagenet, unchecked_cifar
+from tiny_data import make_cifar, make_idx, make_imagenet, unchecked_cifar
 
-CONFIG_DIRS = ('configs/irg', 'configs/cifar', 'configs/digits')
+CONFIG_DIRS = ('configs/irg', 'configs/cifar', 'configs/digits',
+               'configs/fashion_mnist')
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT) for folder in CONFIG_DIRS
     for path in glob.glob(osp.join(REPO_ROOT, folder, '*.py')))
@@ -47,9 +48,10 @@ def _is_distill(config: str) -> bool:
 
 DISTILL_CONFIGS = [config for config in CONFIGS if _is_distill(config)]
 # The digits demo pairs stage boundaries on purpose (its connectors average
-# channels); the model-zoo configs pair the ends of one stage.
+# channels); the model-zoo and benchmark configs pair the ends of one stage.
 ZOO_DISTILL_CONFIGS = [
-    config for config in DISTILL_CONFIGS if config.startswith('configs/irg')
+    config for config in DISTILL_CONFIGS
+    if config.startswith(('configs/irg', 'configs/fashion_mnist'))
 ]
 
 
@@ -63,7 +65,11 @@ def data_roots(tmp_path_factory) -> Dict[str, dict]:
     """Dataset overrides per dataset type of the configs."""
     root = tmp_path_factory.mktemp('data')
     imagenet = make_imagenet(str(root / 'imagenet'), BATCH)
-    overrides = dict(ImageNet=dict(data_root=imagenet), SklearnDigits={})
+    overrides = dict(
+        ImageNet=dict(data_root=imagenet),
+        SklearnDigits={},
+        HeldOutFashionMNIST=dict(
+            data_root=make_idx(str(root / 'fashion_mnist')), val_size=10))
     for dataset_cls in (CIFAR10, CIFAR100):
         folder = str(root / dataset_cls.__name__.lower())
         overrides[dataset_cls.__name__] = dict(
@@ -152,8 +158,9 @@ def _hooked_shapes(model: torch.nn.Module, names: List[str]) -> dict:
     handles = [
         modules[name].register_forward_hook(record(name)) for name in names
     ]
+    channels = model.backbone.conv1.in_channels
     with torch.no_grad():
-        model.eval()(torch.rand(2, 3, 64, 64), mode='tensor')
+        model.eval()(torch.rand(2, channels, 64, 64), mode='tensor')
     for handle in handles:
         handle.remove()
     return shapes

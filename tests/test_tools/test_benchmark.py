@@ -97,3 +97,22 @@ def test_step_model_cfg_swaps_only_the_distiller(benchmark):
 def test_naive_tensor_bytes(benchmark):
     # ResNet-18 layer4 flattened at B = 256: the 6.6 GB of the method notes.
     assert benchmark.naive_tensor_bytes(256, 25088) == 6576668672
+
+
+def test_layout_section_prints_every_model_and_precision(benchmark, capsys):
+    lines = benchmark.main(['--sections', 'layout', '--layout-repeat', '1'])
+    rows = [line for line in lines if line.startswith('| student') or
+            line.startswith('| teacher')]
+    assert len(rows) == 6
+    for row in rows:
+        speedup = float(row.strip('| ').split('|')[-1])
+        assert speedup > 0
+    # float32 is the reference of its own row.
+    assert rows[0].endswith('| 1.00 |') and rows[3].endswith('| 1.00 |')
+
+
+def test_step_section_runs_in_the_fast_path(benchmark):
+    args = benchmark.parse_args(['--step-precision', 'bf16_cl'] + TINY_STEP)
+    times = benchmark.step_time_worker(args, 'kd', 'irg')
+    assert set(times) == {'kd', 'irg'}
+    assert all(0 < result['min'] for result in times.values())

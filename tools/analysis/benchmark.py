@@ -1,5 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-"""Benchmark IRG: its edge kernel, and whole distillation training steps.
+"""Benchmark IRG: its edge kernel, whole distillation training steps, and
+the CPU fast path (bfloat16, channels_last).
 
 Kernel section: forward + backward of :class:`irg_mm.models.IRGEdgeLoss` on a
 student ``[B, D]`` (teacher of the same shape) against
@@ -22,6 +23,13 @@ student forward and backward, SGD step) through MMRazor's
 hook points of ``configs/irg/resnet18_resnet50_imagenet.py``, for the student
 alone, KD (MMRazor's ``KLDivergence``), IRG (all terms of that config) and
 IRG + KD. Models are randomly initialised: nothing is downloaded.
+``--step-precision bf16`` / ``bf16_cl`` runs the steps in the fast path
+(bfloat16 autocast; plus channels_last model and inputs).
+
+Layout section: one training step of the Fashion-MNIST benchmark's student
+and teacher (``configs/fashion_mnist``, batch 64 of 28x28x1) in float32,
+bfloat16 autocast, and bfloat16 autocast with channels_last, called in turn
+in one process; prints images per second and the ratio to float32.
 
 Times: the kernels of one ``(B, D)``, and the step variants, are built in
 one subprocess and called in turn, so the load of other jobs on a shared
@@ -37,6 +45,8 @@ Example:
     python tools/analysis/benchmark.py --sections kernel step \
         --batch-sizes 32 64 256 --dims 512 25088 200704 --repeat 5 \
         --step-batch 8 --step-repeat 5
+    python tools/analysis/benchmark.py --sections layout step \
+        --step-precision bf16_cl
 """
 import argparse
 import copy
@@ -64,9 +74,20 @@ STEPS = {
     'irg': 'IRG',
     'irg_kd': 'IRG + KD',
 }
-IRG_CONFIG = osp.join(
-    osp.dirname(__file__), '..', '..', 'configs', 'irg',
-    'resnet18_resnet50_imagenet.py')
+PRECISIONS = {
+    'fp32': 'float32',
+    'bf16': 'bfloat16 autocast',
+    'bf16_cl': 'bfloat16 + channels_last',
+}
+CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
+IRG_CONFIG = osp.join(CONFIGS, 'irg', 'resnet18_resnet50_imagenet.py')
+LAYOUT_MODELS = {
+    'student': osp.join(CONFIGS, 'fashion_mnist',
+                        'resnet20-x0.25_fashion-mnist.py'),
+    'teacher': osp.join(CONFIGS, 'fashion_mnist', 'resnet20_fashion-mnist.py'),
+}
+LAYOUT_BATCH = 64
+LAYOUT_SHAPE = (1, 28, 28)
 # MMRazor's KD as in its ResNet-34 -> ResNet-18 config (tau 1, weight 3).
 KD_PIECES = dict(
     student_recorders=dict(
@@ -97,9 +118,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--sections',
         nargs='+',
-        choices=['kernel', 'step'],
+        choices=['kernel', 'step', 'layout'],
         default=['kernel', 'step'],
-        help='what to benchmark: the edge-loss kernel, whole training steps')
+        help='what to benchmark: the edge-loss kernel, whole training steps, '
+        'the fast path (precision and memory layout)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
     kernel = parser.add_argument_group('kernel section')
     kernel.add_argument(
@@ -143,6 +165,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--step-warmup', type=int, default=2, help='untimed steps first')
     step.add_argument(
         '--step-repeat', type=int, default=5, help='timed steps per variant')
+    step.add_argument(
+        '--step-precision',
+        choices=list(PRECISIONS),
+        default='fp32',
+        help='precision and layout of the steps (bf16: autocast; bf16_cl: '
+        'autocast and channels_last)')
+    layout = parser.add_argument_group('layout section')
+    layout.add_argument(
+        '--layout-repeat',
+        type=int,
+        default=10,
+        help='timed steps per model and precision')
     step.add_argument(
         '--steps',
         nargs='+',
@@ -368,29 +402,65 @@ def step_model_cfg(variant: str) -> dict:
     return model
 
 
-def random_batch(batch_size: int, image_size: int) -> Dict:
+def random_batch(batch_size: int,
+                 image_size: int,
+                 channels: int = 3,
+                 num_classes: int = 1000) -> Dict:
     """Random uint8 images and labels, as a dataloader hands them over."""
     from mmpretrain.structures import DataSample
     images = torch.randint(
-        0, 256, (batch_size, 3, image_size, image_size), dtype=torch.uint8)
-    labels = torch.randint(0, 1000, (batch_size, ))
+        0,
+        256, (batch_size, channels, image_size, image_size),
+        dtype=torch.uint8)
+    labels = torch.randint(0, num_classes, (batch_size, ))
     return dict(
         inputs=images,
         data_samples=[DataSample().set_gt_label(label) for label in labels])
 
 
+def make_train_step(model_cfg: dict, data: Dict, precision: str,
+                    device: str) -> Callable[[], None]:
+    """Build a model and SGD in one precision and layout; return its step.
+
+    Args:
+        model_cfg (dict): The model config (mmrazor or mmpretrain scope).
+        data (Dict): One batch as a dataloader hands it over.
+        precision (str): A key of ``PRECISIONS``.
+        device (str): ``'cpu'`` or a CUDA device.
+
+    Returns:
+        Callable[[], None]: One training step (forward, backward, SGD).
+    """
+    from mmengine.optim import AmpOptimWrapper, OptimWrapper
+    from mmrazor.registry import MODELS
+
+    from irg_mm.engine.hooks.channels_last_hook import \
+        inputs_to_channels_last
+    from irg_mm.engine.optim_wrappers import CPUAmpOptimWrapper
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg).to(device)
+    model.train()  # SingleTeacherDistill.train returns None, not self
+    if precision == 'bf16_cl':
+        model.to(memory_format=torch.channels_last)
+        model.data_preprocessor.register_forward_hook(
+            inputs_to_channels_last)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+    if precision == 'fp32':
+        optim_wrapper = OptimWrapper(optimizer)
+    elif device.startswith('cuda'):
+        optim_wrapper = AmpOptimWrapper(
+            optimizer=optimizer, dtype=torch.bfloat16)
+    else:
+        optim_wrapper = CPUAmpOptimWrapper(optimizer=optimizer)
+    return lambda: model.train_step(data, optim_wrapper)
+
+
 def make_step(variant: str, args: argparse.Namespace) -> Callable[[], None]:
     """Build one variant's model and SGD and return its training step."""
-    from mmengine.optim import OptimWrapper
-    from mmrazor.registry import MODELS
-    torch.manual_seed(0)
-    model = MODELS.build(step_model_cfg(variant)).to(args.device)
-    model.train()  # SingleTeacherDistill.train returns None, not self
-    optim_wrapper = OptimWrapper(
-        torch.optim.SGD(
-            model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4))
     data = random_batch(args.step_batch, args.step_image_size)
-    return lambda: model.train_step(data, optim_wrapper)
+    return make_train_step(
+        step_model_cfg(variant), data, args.step_precision, args.device)
 
 
 def step_memory_worker(args: argparse.Namespace, variant: str) -> Dict:
@@ -412,11 +482,29 @@ def step_time_worker(args: argparse.Namespace, *variants: str) -> Dict:
                              args.step_repeat)
 
 
+def layout_time_worker(args: argparse.Namespace) -> Dict:
+    """Interleaved step times of the layout section's models in every
+    precision."""
+    import irg_mm  # noqa: F401  (registers HeResNetCIFAR)
+    from mmengine.config import Config
+    channels, side, _ = LAYOUT_SHAPE
+    data = random_batch(LAYOUT_BATCH, side, channels, num_classes=10)
+    steps = {}
+    for name, config in LAYOUT_MODELS.items():
+        model_cfg = dict(Config.fromfile(config).model.to_dict(),
+                         _scope_='mmpretrain')
+        for precision in PRECISIONS:
+            steps[f'{name}/{precision}'] = make_train_step(
+                model_cfg, data, precision, args.device)
+    return interleaved_times(steps, args.device, 2, args.layout_repeat)
+
+
 WORKERS = {
     'kernel_memory': kernel_memory_worker,
     'kernel_time': kernel_time_worker,
     'step_memory': step_memory_worker,
     'step_time': step_time_worker,
+    'layout_time': layout_time_worker,
 }
 
 
@@ -431,7 +519,9 @@ def run_worker(args: argparse.Namespace, worker: str, *case) -> Dict:
         str(args.step_batch), '--step-image-size',
         str(args.step_image_size), '--step-warmup',
         str(args.step_warmup), '--step-repeat',
-        str(args.step_repeat)
+        str(args.step_repeat), '--step-precision', args.step_precision,
+        '--layout-repeat',
+        str(args.layout_repeat)
     ]
     cmd = [sys.executable, __file__, *options, '--worker', worker]
     out = subprocess.run(
@@ -562,6 +652,7 @@ def step_section(args: argparse.Namespace) -> List[str]:
     lines = [
         f'Step section on {args.device}: ResNet-50 -> ResNet-18, batch '
         f'{args.step_batch}, {args.step_image_size}x{args.step_image_size}, '
+        f'{PRECISIONS[args.step_precision]}, '
         f'{args.step_repeat} timed steps per variant after '
         f'{args.step_warmup} warm-up steps, the variants stepped in turn; '
         'ratios use the median; peak = memory added by building the models '
@@ -583,7 +674,35 @@ def step_section(args: argparse.Namespace) -> List[str]:
     return lines + [''] + step_targets(results)
 
 
-SECTIONS = {'kernel': kernel_section, 'step': step_section}
+def layout_section(args: argparse.Namespace) -> List[str]:
+    """Time the fast path against float32 and return the table's lines."""
+    times = run_worker(args, 'layout_time')
+    channels, side, _ = LAYOUT_SHAPE
+    lines = [
+        f'Layout section on {args.device}: one training step of the '
+        f'Fashion-MNIST models, batch {LAYOUT_BATCH} of {side}x{side}x'
+        f'{channels}, {args.layout_repeat} timed steps each after 2 warm-up '
+        'steps, all six stepped in turn in one process; ratios use the '
+        'median.',
+        '',
+        '| model | precision | median (ms) | images / s | x float32 speed |',
+        '|:--|:--|--:|--:|--:|',
+    ]
+    for name in LAYOUT_MODELS:
+        fp32 = times[f'{name}/fp32']['median']
+        for precision, label in PRECISIONS.items():
+            median = times[f'{name}/{precision}']['median']
+            lines.append(f'| {name} | {label} | {median * 1e3:.1f} | '
+                         f'{LAYOUT_BATCH / median:.0f} | '
+                         f'{fp32 / median:.2f} |')
+    return lines
+
+
+SECTIONS = {
+    'kernel': kernel_section,
+    'step': step_section,
+    'layout': layout_section
+}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:

@@ -8,7 +8,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
 
-def _inputs_to_channels_last(module: nn.Module, args: Any,
+def inputs_to_channels_last(module: nn.Module, args: Any,
                              output: dict) -> dict:
     """Forward hook of a data preprocessor: 4-D inputs to channels_last."""
     inputs = output.get('inputs') if isinstance(output, dict) else None
@@ -54,4 +54,4 @@ class ChannelsLastHook(Hook):
             runner.model) else runner.model
         model.to(memory_format=torch.channels_last)
         model.data_preprocessor.register_forward_hook(
-            _inputs_to_channels_last)
+            inputs_to_channels_last)
