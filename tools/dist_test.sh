@@ -8,5 +8,5 @@ if [ $# -lt 3 ]; then
     exit 2
 fi
 TOOLS_DIR=$(cd "$(dirname "$0")" && pwd)
-bash "$TOOLS_DIR/dist_launch.sh" "$3" "$TOOLS_DIR/test.py" "$1" "$2" \
+exec bash "$TOOLS_DIR/dist_launch.sh" "$3" "$TOOLS_DIR/test.py" "$1" "$2" \
     --launcher pytorch "${@:4}"

@@ -9,5 +9,5 @@ if [ $# -lt 2 ]; then
     exit 2
 fi
 TOOLS_DIR=$(cd "$(dirname "$0")" && pwd)
-bash "$TOOLS_DIR/dist_launch.sh" "$2" "$TOOLS_DIR/train.py" "$1" \
+exec bash "$TOOLS_DIR/dist_launch.sh" "$2" "$TOOLS_DIR/train.py" "$1" \
     --launcher pytorch "${@:3}"

@@ -14,6 +14,7 @@ from irg_mm.engine.hooks.distill_check_hook import (DistillCheckHook,
 from .checkpoint_check import check_resume_checkpoint, resolve_auto_resume
 from .config_check import check_distill_config
 from .distributed import init_cpu_distributed
+from .process_lifetime import end_with_launcher
 
 
 def load_config(path: str) -> Config:
@@ -61,7 +62,9 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
-    """Parse, and export ``LOCAL_RANK`` when no launcher did."""
+    """Parse, export ``LOCAL_RANK`` when no launcher did, and end with the
+    launcher when torchrun started this process."""
+    end_with_launcher()
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

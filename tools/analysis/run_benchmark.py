@@ -22,12 +22,10 @@ Examples:
         configs/benchmarks/fashion_mnist.py --table-only
 """
 import argparse
-import ctypes
 import json
 import os
 import os.path as osp
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -37,12 +35,12 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 import numpy as np
 from mmengine.config import Config, DictAction
 
+from irg_mm.utils import end_with_parent
 from irg_mm.utils.benchmark_report import RunResult, write_report
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOP1 = 'accuracy/top1'
 TEACHER = 'teacher'
-PR_SET_PDEATHSIG = 1
 
 
 class Run(NamedTuple):
@@ -139,12 +137,6 @@ def parse_cfg_options(options: List[str]) -> dict:
     return parser.parse_args(['--cfg-options', *options]).cfg_options or {}
 
 
-def _die_with_parent() -> None:
-    """Child-side: end this process when the runner ends (Linux)."""
-    if sys.platform.startswith('linux'):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def call_tool(command: List[str], log_path: str, threads: int) -> None:
     """Run one tools/ command, its output appended to ``log_path``."""
     env = dict(
@@ -158,7 +150,7 @@ def call_tool(command: List[str], log_path: str, threads: int) -> None:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent)
+            preexec_fn=end_with_parent)
     if result.returncode != 0:
         raise RuntimeError(f'{command[1]} failed (exit {result.returncode})'
                            f'; see {log_path}')
