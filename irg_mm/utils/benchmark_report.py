@@ -123,16 +123,18 @@ def method_table(results: Sequence[RunResult], labels: Dict[str, str],
 
 def comparison_table(results: Sequence[RunResult], labels: Dict[str, str],
                      pairs: Sequence[Tuple[str, str]]) -> str:
-    """One row per ``(a, b)`` pair: ``a - b`` paired by seed."""
-    lines = [
-        '| comparison | difference (95% CI) | higher on |', '|---|---|---|'
-    ]
+    """One row per ``(a, b)`` pair: ``a - b`` paired by seed; an empty
+    string when no pair has a common seed yet."""
+    rows = []
     for a, b in pairs:
         delta = paired_difference(results, a, b)
         if delta is not None:
-            lines.append(f'| {labels.get(a, a)} - {labels.get(b, b)} | '
-                         f'{delta} | {delta.higher}/{delta.runs} |')
-    return '\n'.join(lines) + '\n'
+            rows.append(f'| {labels.get(a, a)} - {labels.get(b, b)} | '
+                        f'{delta} | {delta.higher}/{delta.runs} |')
+    if not rows:
+        return ''
+    head = ['| comparison | difference (95% CI) | higher on |', '|---|---|---|']
+    return '\n'.join(head + rows) + '\n'
 
 
 def plot(results: Sequence[RunResult], labels: Dict[str, str], title: str,
@@ -179,9 +181,10 @@ def write_report(results: Sequence[RunResult], spec, out_dir: str) -> str:
     labels = {m: entry['label'] for m, entry in spec.methods.items()}
     labels['teacher'] = spec.teacher['label']
     markdown = method_table(results, labels, spec.baseline)
-    if spec.get('comparisons'):
-        markdown += '\n' + comparison_table(results, labels,
-                                            spec.comparisons)
+    comparisons = comparison_table(results, labels,
+                                   spec.get('comparisons', []))
+    if comparisons:
+        markdown += '\n' + comparisons
     with open(osp.join(out_dir, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(markdown)
     with open(osp.join(out_dir, 'results.json'), 'w', encoding='utf-8') as f:

@@ -117,3 +117,22 @@ def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
     epochs = [json.loads(line)['step'] for line in scalars.read_text()
               .splitlines() if 'accuracy/top1' in line]
     assert epochs[-1] == 3
+
+
+def _block(path: str, tag: str) -> str:
+    with open(f'{REPO_ROOT}/{path}', encoding='utf-8') as f:
+        text = f.read()
+    return text.split(f'<!-- {tag} -->')[1].split(f'<!-- /{tag} -->')[0]
+
+
+def test_published_fashion_mnist_tables_are_what_the_committed_logs_give(
+        tmp_path, python_runner):
+    python_runner([
+        RUNNER, 'configs/benchmarks/fashion_mnist.py', '--table-only',
+        '--work-dir', str(tmp_path)
+    ])
+    table = (tmp_path / 'results.md').read_text()
+    assert _block('docs/benchmarks/fashion_mnist.md',
+                  'results.md').strip() == table.strip()
+    methods = table.split('\n\n')[0].strip()
+    assert _block('README.md', 'fashion-mnist-results').strip() == methods
