@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
                           load_config, parse_runner_args)
+from irg_mm.utils.work_dir_lock import WorkDirBusyError, lock_work_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,6 +66,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(load_config(args.config), args)
+    try:
+        lock = lock_work_dir(cfg.work_dir)  # noqa: F841  (held until exit)
+    except WorkDirBusyError as error:
+        raise SystemExit(f'error: {error}') from None
     runner = build_runner(cfg)
     runner.train()
 
