@@ -1,5 +1,5 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-from typing import List, Sequence
+from typing import List
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset

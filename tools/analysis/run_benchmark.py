@@ -333,6 +333,7 @@ def main(argv: Sequence[str] = None) -> None:
     results = finished_results(spec)
     if not results:
         raise SystemExit(f'error: no finished run in {spec.log_dir}')
+    os.makedirs(spec.work_dir, exist_ok=True)
     table = write_report(results, spec, spec.work_dir)
     print()
     print(table)
