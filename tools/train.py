@@ -10,9 +10,11 @@ import argparse
 import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
 from mmengine.config import Config
 
+from irg_mm.errors import ConfigError
 from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
                           load_config, parse_runner_args)
-from irg_mm.utils.work_dir_lock import WorkDirBusyError, lock_work_dir
+from irg_mm.utils.user_errors import exit_on_user_error
+from irg_mm.utils.work_dir_lock import lock_work_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,21 +59,20 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:
-            raise KeyError('--auto-scale-lr needs `auto_scale_lr = dict('
-                           'base_batch_size=...)` in the config')
+            raise ConfigError('auto_scale_lr: --auto-scale-lr needs '
+                              '`auto_scale_lr = dict(base_batch_size=...)` '
+                              'in the config')
         cfg.auto_scale_lr.enable = True
     return apply_runner_args(cfg, args)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(load_config(args.config), args)
-    try:
+    with exit_on_user_error():
+        cfg = merge_args(load_config(args.config), args)
         lock = lock_work_dir(cfg.work_dir)  # noqa: F841  (held until exit)
-    except WorkDirBusyError as error:
-        raise SystemExit(f'error: {error}') from None
-    runner = build_runner(cfg)
-    runner.train()
+        runner = build_runner(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -11,9 +11,9 @@ and ``tools/test.py`` run) and turns each of these into a
 shows with data (shapes that do not fit a loss) is checked by
 :class:`irg_mm.engine.DistillCheckHook` before the first iteration.
 """
-import difflib
+import math
 from inspect import Parameter, signature
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.registry import MODELS, Registry
@@ -23,34 +23,14 @@ from mmrazor.models.task_modules.recorder import ModuleOutputsRecorder
 from mmrazor.registry import TASK_UTILS
 from torch import nn
 
-from irg_mm.models.distillers.distiller_keys import (DistillConfigError,
-                                                     DistillerKeys)
+from irg_mm.errors import DistillConfigError
+from irg_mm.models.distillers.distiller_keys import DistillerKeys
 from irg_mm.models.recorders import IRGGraphRecorder
+from irg_mm.models.utils.suggestions import nearest_names, suggest
 from .checkpoint_check import check_teacher_checkpoint
+from .run_check import check_graph_sizes, check_teacher_weights
 
 SIDES = ('student', 'teacher')
-
-
-def nearest_names(name: str, names: Iterable[str]) -> str:
-    """Describe the names closest to a wrong one, for an error message.
-
-    Args:
-        name (str): The name that was not found.
-        names (Iterable[str]): The names that exist.
-
-    Returns:
-        str: ``'nearest: [...]'``, or all names when none is close.
-
-    Examples:
-        >>> nearest_names('head.fcc', ['head', 'head.fc', 'backbone'])
-        "nearest: ['head.fc', 'head']"
-    """
-    names = [n for n in names if n]
-    nearest = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
-    if nearest:
-        return f'nearest: {nearest}'
-    # Module trees have hundreds of names; their roots say where to look.
-    return f'available: {[n for n in names if "." not in n]}'
 
 
 def check_distill_config(cfg: Config) -> None:
@@ -87,18 +67,24 @@ def check_distill_config(cfg: Config) -> None:
     with MODELS.switch_scope_and_registry(scope) as registry:
         if not _is_subclass(registry, model_cfg, SingleTeacherDistill):
             return
+        check_options(registry, 'model', model_cfg)
+        check_options(registry, 'model.distiller', model_cfg['distiller'])
         networks = {
             side: _build(registry, model_cfg[arg])
             for side, arg in zip(SIDES, ('architecture', 'teacher'))
         }
         distiller_cfg = model_cfg['distiller']
         if _is_subclass(registry, distiller_cfg, ConfigurableDistiller):
-            keys = _distiller_keys(distiller_cfg)
-            _check_recorder_sources(keys, networks)
+            keys = DistillerKeys(distiller_cfg)
+            _check_recorders(keys, networks)
             losses = _build_entries(registry, keys, 'distill_losses',
                                     keys.loss)
+            _check_loss_weights(keys)
             _build_entries(registry, keys, 'connectors', keys.connector)
             _check_loss_mappings(keys, losses)
+            check_graph_sizes(cfg, {keys.loss(name): loss
+                                    for name, loss in losses.items()})
+    check_teacher_weights(cfg)
     check_teacher_checkpoint(
         model_cfg.get('teacher_ckpt'), networks['teacher'])
 
@@ -109,14 +95,6 @@ def _is_subclass(registry: Registry, cfg: dict, parent: type) -> bool:
     if isinstance(obj_type, str):
         obj_type = registry.get(obj_type)
     return isinstance(obj_type, type) and issubclass(obj_type, parent)
-
-
-def _distiller_keys(distiller_cfg: dict) -> DistillerKeys:
-    """Expand IRGDistiller's compact form, naming ``model.distiller``."""
-    try:
-        return DistillerKeys(distiller_cfg)
-    except (ValueError, TypeError) as error:
-        raise DistillConfigError(f'model.distiller: {error}') from error
 
 
 def _build(registry: Registry, cfg: object) -> nn.Module:
@@ -135,19 +113,78 @@ def _sources(recorder_cfg: dict) -> Optional[List[str]]:
     return [sources] if isinstance(sources, str) else list(sources or ())
 
 
-def _check_recorder_sources(keys: DistillerKeys,
-                            networks: Dict[str, nn.Module]) -> None:
-    """Every module a recorder hooks must be a module of its network."""
+def _check_recorders(keys: DistillerKeys,
+                     networks: Dict[str, nn.Module]) -> None:
+    """Every recorder builds, and the modules it hooks are of its network."""
     for side, network in networks.items():
         modules = dict(network.named_modules(remove_duplicate=False))
         for name, recorder_cfg in keys.expanded[f'{side}_recorders'].items():
+            _build_entry(TASK_UTILS, keys.recorder_entry(side, name), dict(
+                recorder_cfg, type=f'{recorder_cfg.get("type")}Recorder'))
             for source in _sources(recorder_cfg) or ():
                 if source not in modules:
                     raise DistillConfigError(
                         f'{keys.recorder(side, name)}: "{source}" is not a '
-                        f'module of the {side} ({type(network).__name__}); '
+                        f'module of the {side} '
+                        f'({type(network).__name__}); '
                         f'{nearest_names(source, modules)}. Use a name from '
                         f'the {side}\'s named_modules().')
+
+
+def _accepted_options(obj_type: type) -> Optional[List[str]]:
+    """The keyword arguments a class takes, through the ``**kwargs`` its
+    ``__init__`` hands to its parents; None if it takes any."""
+    options: List[str] = []
+    for klass in obj_type.__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        if klass is object:
+            return None
+        params = signature(klass.__init__).parameters
+        options += [
+            name for name, param in params.items()
+            if name != 'self' and param.kind not in (
+                Parameter.VAR_POSITIONAL, Parameter.VAR_KEYWORD)
+        ]
+        if not any(p.kind is Parameter.VAR_KEYWORD for p in params.values()):
+            return options
+    return None
+
+
+def check_options(registry: Registry, key: str, entry_cfg: dict) -> None:
+    """Each argument of ``entry_cfg`` must be one its class takes.
+
+    Args:
+        registry (Registry): Where ``entry_cfg['type']`` is registered.
+        key (str): The config key of ``entry_cfg``, for the message.
+        entry_cfg (dict): A config with a ``type``.
+
+    Raises:
+        DistillConfigError: An argument the class does not take, with the
+            nearest one it does.
+    """
+    obj_type = entry_cfg.get('type')
+    if isinstance(obj_type, str):
+        obj_type = registry.get(obj_type)
+    options = _accepted_options(obj_type) if isinstance(obj_type,
+                                                        type) else None
+    for name in entry_cfg if options is not None else ():
+        if name not in ('type', '_scope_') and name not in options:
+            raise DistillConfigError(
+                f'{key}: {obj_type.__name__} has no option {name!r}'
+                f'{suggest(name, options)} (it takes {options})')
+
+
+def _build_entry(registry: Registry, key: str, entry_cfg: dict) -> object:
+    """Build one recorder, loss or connector, naming its key if it fails."""
+    if not isinstance(entry_cfg, dict) or 'type' not in entry_cfg:
+        raise DistillConfigError(
+            f"{key}: expected a dict(type='...', ...), got {entry_cfg!r}")
+    check_options(registry, key, entry_cfg)
+    try:
+        return registry.build(entry_cfg)
+    except (ValueError, TypeError, KeyError) as error:
+        raise DistillConfigError(f'{key}: {error}') from error
 
 
 def _build_entries(registry: Registry, keys: DistillerKeys, piece: str,
@@ -155,13 +192,28 @@ def _build_entries(registry: Registry, keys: DistillerKeys, piece: str,
     """Build every loss or connector, naming the key of one that fails."""
     built = {}
     for name, entry_cfg in keys.expanded[piece].items():
-        try:
-            # A list of connectors runs as one nn.Sequential in MMRazor.
-            built[name] = [registry.build(c) for c in entry_cfg] \
-                if isinstance(entry_cfg, list) else registry.build(entry_cfg)
-        except (ValueError, TypeError, KeyError) as error:
-            raise DistillConfigError(f'{key_of(name)}: {error}') from error
+        # A list of connectors runs as one nn.Sequential in MMRazor.
+        built[name] = [
+            _build_entry(registry, key_of(name), c) for c in entry_cfg
+        ] if isinstance(entry_cfg, list) else _build_entry(
+            registry, key_of(name), entry_cfg)
     return built
+
+
+def _check_loss_weights(keys: DistillerKeys) -> None:
+    """A loss weight is a finite number >= 0: a negative one maximises the
+    loss it weights."""
+    for name, loss_cfg in keys.expanded['distill_losses'].items():
+        weight = loss_cfg.get('loss_weight', 0.0)
+        key = f'{keys.loss(name)}.loss_weight'
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            raise DistillConfigError(
+                f'{key}: expected a number, got {weight!r}')
+        if not math.isfinite(weight) or weight < 0:
+            raise DistillConfigError(
+                f'{key}: {weight} would '
+                f'{"maximise" if weight < 0 else "overflow"} {name}; use a '
+                'finite weight >= 0 (0 switches the term off)')
 
 
 def _check_loss_mappings(keys: DistillerKeys, losses: Dict[str,

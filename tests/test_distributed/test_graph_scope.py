@@ -150,7 +150,7 @@ def test_dist_train_builds_the_global_graph(tmp_path, repo_root):
     """IRGDistiller passes graph_scope on, and the log states the graph."""
     # 125 images on 2 ranks: one batch of 63 a rank and epoch.
     options = [
-        'model.teacher_ckpt=None',
+        'model.teacher_ckpt=None', 'preflight.allow_random_teacher=True',
         'train_dataloader.dataset.train_fraction=0.1',
         'train_cfg.max_epochs=2', 'model.distiller.edges.graph_scope=global',
         *(f'model.distiller.transforms.{i}.graph_scope=global'

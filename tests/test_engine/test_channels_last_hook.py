@@ -59,6 +59,7 @@ def test_train_channels_last_flag(tmp_path, python_runner):
         'tools/train.py', 'configs/digits/kd_resnet8-w8_resnet20_digits.py',
         '--amp', '--channels-last', '--no-validate', '--work-dir',
         str(tmp_path), '--cfg-options', 'model.teacher_ckpt=None',
+        'preflight.allow_random_teacher=True',
         'train_dataloader.dataset.train_fraction=0.1',
         'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1'
     ])

@@ -38,6 +38,7 @@ KD_MAP = 'model.distiller.loss_forward_mappings.loss_kd.'
 # yapf: disable
 TINY = {
     'model.teacher_ckpt': None,
+    'preflight': dict(allow_random_teacher=True),
     'train_dataloader.batch_size': 8,
     'train_dataloader.dataset.train_fraction': 0.05,
     'train_cfg': dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2),
@@ -258,8 +259,8 @@ BAD_INPUTS = [
             D + 'edges.teacher': ['backbone.layer3.2', 'backbone.layer3.1']
         }),
         DistillConfigError,
-        r"model\.distiller: edges\.mode='one_to_many' takes one teacher hook "
-        r"point.*use mode='one_to_one'"),
+        r"model\.distiller\.edges\.teacher: mode='one_to_many' takes one "
+        r"teacher hook point.*use edges\.mode='one_to_one'"),
     BadInput(
         'irg-transform-with-three-hook-points',
         build(IRG, {
@@ -267,7 +268,7 @@ BAD_INPUTS = [
             ['backbone.layer1.2', 'backbone.layer2.2', 'backbone.layer3.2']
         }),
         DistillConfigError,
-        r'model\.distiller: transforms\[0\]\.teacher needs two hook points '
+        r'model\.distiller\.transforms\[0\]\.teacher needs 2 hook points '
         r'of one network'),
     BadInput(
         'irg-unknown-graph-scope',

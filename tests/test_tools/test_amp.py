@@ -49,6 +49,7 @@ def test_train_amp_on_cpu(tmp_path, python_runner):
     result = python_runner([
         'tools/train.py', IRG_CONFIG, '--amp', '--no-validate', '--work-dir',
         str(tmp_path), '--cfg-options', 'model.teacher_ckpt=None',
+        'preflight.allow_random_teacher=True',
         'train_dataloader.dataset.train_fraction=0.1',
         'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
         'randomness.seed=0'

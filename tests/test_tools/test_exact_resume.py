@@ -31,6 +31,7 @@ CHECKPOINT_INTERVAL = 3
 EXACT_RESUME_CONFIG = f"""
 _base_ = {IRG_CONFIG!r}
 model = dict(teacher_ckpt=None)
+preflight = dict(allow_random_teacher=True)
 train_dataloader = dict(dataset=dict(train_fraction=0.2))
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
                  max_iters={MAX_ITERS})

@@ -16,9 +16,10 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.distillers import ConfigurableDistiller
 from torch import nn
 
-from irg_mm.models.distillers.distiller_keys import (DistillConfigError,
-                                                     DistillerKeys)
+from irg_mm.errors import DistillConfigError
+from irg_mm.models.distillers.distiller_keys import DistillerKeys
 from irg_mm.models.recorders import IRGGraphRecorder
+from irg_mm.models.recorders.irg_graph_recorder import VertexError
 
 # What a loss, recorder or connector raises on records it cannot take.
 RECORD_ERRORS = (ValueError, TypeError, IndexError, RuntimeError,
@@ -62,6 +63,17 @@ def describe_loss_inputs(distiller: ConfigurableDistiller,
     mapping = distiller.loss_forward_mappings[loss_name]
     return '; '.join(f'{arg} <- {describe_record(distiller, record)}'
                      for arg, record in mapping.items())
+
+
+def _recorder_key(distiller: ConfigurableDistiller, keys: DistillerKeys,
+                  error: VertexError) -> str:
+    """The config key of the recorder that raised ``error``."""
+    for side in ('student', 'teacher'):
+        recorders = getattr(distiller, f'{side}_recorders').recorders
+        for name, recorder in recorders.items():
+            if recorder is error.recorder:
+                return keys.recorder(side, name)
+    return 'model.distiller'
 
 
 @contextmanager
@@ -157,7 +169,12 @@ class DistillCheckHook(Hook):
             ]
             data = algorithm.data_preprocessor(
                 dataloader.collate_fn(samples), False)
-            algorithm(**data, mode='loss')
+            try:
+                algorithm(**data, mode='loss')
+            except VertexError as error:
+                raise DistillConfigError(
+                    f'{_recorder_key(algorithm.distiller, keys, error)}: '
+                    f'{error}') from error
             for loss_name in algorithm.distiller.loss_forward_mappings:
                 self._dry_run_loss(algorithm.distiller, keys, loss_name)
 

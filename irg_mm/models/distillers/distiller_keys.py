@@ -4,21 +4,14 @@
 Errors found by :mod:`irg_mm.utils.config_check` and
 :class:`irg_mm.engine.DistillCheckHook` name the key to fix. ``IRGDistiller``
 generates its recorders, connectors and losses (see :func:`expand_irg`), so
-for those the key is the compact one the user wrote, not the generated name.
+for those the key is the compact one the user wrote, which the expansion
+records for every entry it generates.
 """
-import re
-
-from .irg_distiller import PIECES, expand_irg
+from irg_mm.errors import DistillConfigError
+from .irg_distiller import PIECES, expand_irg_with_origins
 
 IRG_ARGS = ('vertex', 'edges', 'transforms')
-# The names expand_irg gives its entries: irg_edges, loss_irg_edge1,
-# irg_transform0_s, ...
-IRG_NAME = re.compile(
-    r'(?:loss_)?irg_(vertex|edges?|transform)(\d*)(?:_[st])?')
-
-
-class DistillConfigError(ValueError):
-    """A distillation config that cannot train as written."""
+ROOT = 'model.distiller'
 
 
 class DistillerKeys:
@@ -33,56 +26,55 @@ class DistillerKeys:
     Args:
         distiller_cfg (dict): The ``model.distiller`` config.
 
+    Raises:
+        DistillConfigError: The compact form is malformed; the message
+            starts with its full key, e.g. ``model.distiller.edges.mode``.
+
     Attributes:
         expanded (dict): The five ConfigurableDistiller arguments, with the
             entries that ``IRGDistiller`` generates.
+
+    Examples:
+        >>> keys = DistillerKeys(dict(edges=dict(
+        ...     student='backbone.layer3.0', teacher='backbone.layer3.2')))
+        >>> keys.recorder('teacher', 'irg_edges')
+        'model.distiller.edges.teacher'
+        >>> keys.loss('loss_irg_edge0')
+        'model.distiller.edges'
     """
 
     def __init__(self, distiller_cfg: dict) -> None:
-        self.expanded = expand_irg(
-            **{arg: distiller_cfg.get(arg)
-               for arg in IRG_ARGS + PIECES})
-        self._written = {
-            piece: set(distiller_cfg.get(piece) or ())
-            for piece in PIECES
-        }
+        try:
+            self.expanded, self._origins = expand_irg_with_origins(
+                **{arg: distiller_cfg.get(arg)
+                   for arg in IRG_ARGS + PIECES})
+        except DistillConfigError as error:
+            raise DistillConfigError(f'{ROOT}.{error}') from error
 
     def recorder(self, side: str, name: str) -> str:
         """Key of the hook points of recorder ``name`` of ``side``."""
         piece = f'{side}_recorders'
-        if self._generated(piece, name):
-            return f'{self._compact(name)}.{side}'
         field = 'sources' if 'sources' in self.expanded[piece][name] \
             else 'source'
-        return f'model.distiller.{piece}.{name}.{field}'
+        return self._key(piece, name, f'{name}.{field}')
+
+    def recorder_entry(self, side: str, name: str) -> str:
+        """Key of recorder ``name`` of ``side`` as a whole."""
+        return self._key(f'{side}_recorders', name, name)
 
     def connector(self, name: str) -> str:
         """Key of connector ``name``."""
-        if self._generated('connectors', name):
-            side = 'student' if name.endswith('_s') else 'teacher'
-            return f'{self._compact(name)}.{side}_connector'
-        return f'model.distiller.connectors.{name}'
+        return self._key('connectors', name, name)
 
     def loss(self, name: str) -> str:
         """Key of distill loss ``name``."""
-        if self._generated('distill_losses', name):
-            return self._compact(name)
-        return f'model.distiller.distill_losses.{name}'
+        return self._key('distill_losses', name, name)
 
     def mapping(self, loss: str, *fields: str) -> str:
         """Key of the forward mapping of ``loss`` (down to ``fields``)."""
-        if self._generated('loss_forward_mappings', loss):
-            return self._compact(loss)
-        return '.'.join(
-            ('model.distiller.loss_forward_mappings', loss, *fields))
+        return self._key('loss_forward_mappings', loss,
+                         '.'.join((loss, *fields)))
 
-    def _generated(self, piece: str, name: str) -> bool:
-        return name not in self._written[piece] and bool(
-            IRG_NAME.fullmatch(name))
-
-    @staticmethod
-    def _compact(name: str) -> str:
-        kind, index = IRG_NAME.fullmatch(name).groups()
-        if kind == 'transform':
-            return f'model.distiller.transforms[{index}]'
-        return f'model.distiller.{"vertex" if kind == "vertex" else "edges"}'
+    def _key(self, piece: str, name: str, written: str) -> str:
+        origin = self._origins.get((piece, name))
+        return f'{ROOT}.{origin}' if origin else f'{ROOT}.{piece}.{written}'

@@ -1,16 +1,20 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.registry import MODELS
+from mmrazor.models.distillers import ConfigurableDistiller
 
-EDGE_MODES = ('one_to_many', 'one_to_one')
+from irg_mm.errors import DistillConfigError
+from ..utils.suggestions import suggest
+from .compact_spec import (EDGE_OPTIONS, RECORDER_OPTIONS, TRANSFORM_OPTIONS,
+                           VERTEX_OPTIONS, check_spec, hook_points,
+                           transform_specs)
+
 PIECES = ('student_recorders', 'teacher_recorders', 'connectors',
           'distill_losses', 'loss_forward_mappings')
-
-
-def _as_list(sources: Union[str, Sequence[str]]) -> List[str]:
-    return [sources] if isinstance(sources, str) else list(sources)
+# For each generated entry, ``(piece, name)``: the key the user wrote,
+# relative to ``model.distiller``, e.g. ``'edges.student'``.
+Origins = Dict[Tuple[str, str], str]
 
 
 def _mapping(recorder: str, student: dict, teacher: dict) -> Dict[str, dict]:
@@ -23,131 +27,158 @@ def _mapping(recorder: str, student: dict, teacher: dict) -> Dict[str, dict]:
         preds_T=dict(from_student=False, recorder=recorder, **teacher))
 
 
-def _loss_cfg(loss_type: str, spec: dict, *options: str) -> dict:
+def _loss_cfg(loss_type: str, spec: Mapping) -> dict:
     cfg = dict(type=loss_type, loss_weight=spec.get('loss_weight', 1.0))
-    cfg.update({key: spec[key] for key in options if key in spec})
+    cfg.update({
+        key: spec[key]
+        for key in ('normalize', 'grad_through_max', 'graph_scope')
+        if key in spec
+    })
     return cfg
 
 
-def _expand_vertex(spec: dict) -> Dict[str, dict]:
-    sources = dict(
-        student=spec.get('student', 'head.fc'),
-        teacher=spec.get('teacher', 'head.fc'))
-    return dict(
-        student_recorders=dict(
-            irg_vertex=dict(
-                type='IRGGraph',
-                sources=[sources['student']],
-                pooling='flatten')),
-        teacher_recorders=dict(
-            irg_vertex=dict(
-                type='IRGGraph',
-                sources=[sources['teacher']],
-                pooling='flatten')),
-        distill_losses=dict(loss_irg_vertex=_loss_cfg('IRGVertexLoss', spec)),
-        loss_forward_mappings=dict(
-            loss_irg_vertex=_mapping('irg_vertex', dict(
-                data_idx=0), dict(data_idx=0))))
+def _recorder_cfg(sources: List[str], pooling: str, spec: Mapping) -> dict:
+    cfg = dict(type='IRGGraph', sources=sources, pooling=pooling)
+    cfg.update({key: spec[key] for key in RECORDER_OPTIONS if key in spec})
+    return cfg
 
 
-def _edge_pairs(spec: dict) -> List[tuple]:
+class _Expansion:
+    """ConfigurableDistiller arguments being filled, with each generated
+    entry's origin."""
+
+    def __init__(self, pieces: Mapping[str, Optional[dict]]) -> None:
+        self.pieces = {piece: dict(pieces.get(piece) or {}) for piece in PIECES}
+        self.origins: Origins = {}
+
+    def add(self, piece: str, name: str, cfg: object, origin: str) -> None:
+        if name in self.pieces[piece]:
+            raise DistillConfigError(
+                f'{piece}.{name}: defined twice, by you and by {origin}; '
+                'rename your own entry (IRG entries are named irg_* and '
+                'loss_irg_*)')
+        self.pieces[piece][name] = cfg
+        self.origins[(piece, name)] = origin
+
+    def add_term(self, loss: str, loss_cfg: dict, mapping: dict,
+                 key: str) -> None:
+        self.add('distill_losses', loss, loss_cfg, key)
+        self.add('loss_forward_mappings', loss, mapping, key)
+
+
+def _expand_vertex(expansion: _Expansion, spec: Mapping) -> None:
+    check_spec('vertex', spec, VERTEX_OPTIONS)
+    for side in ('student', 'teacher'):
+        source = hook_points(f'vertex.{side}', spec.get(side, 'head.fc'), 1)
+        expansion.add(f'{side}_recorders', 'irg_vertex',
+                      _recorder_cfg(source, 'flatten', spec),
+                      f'vertex.{side}')
+    expansion.add_term(
+        'loss_irg_vertex', _loss_cfg('IRGVertexLoss', spec),
+        _mapping('irg_vertex', dict(data_idx=0), dict(data_idx=0)),
+        'vertex')
+
+
+def _edge_pairs(spec: Mapping, student: List[str],
+                teacher: List[str]) -> List[Tuple[int, int]]:
     """(student index, teacher index) of each edge term."""
-    student, teacher = _as_list(spec['student']), _as_list(spec['teacher'])
-    mode = spec.get('mode', 'one_to_many')
-    if mode not in EDGE_MODES:
-        raise ValueError(f'edges.mode must be one of {EDGE_MODES}, got '
-                         f'{mode!r}')
-    if mode == 'one_to_many':
+    if spec.get('mode', 'one_to_many') == 'one_to_many':
         if len(teacher) != 1:
-            raise ValueError(
-                "edges.mode='one_to_many' takes one teacher hook point (the "
-                f'paper uses its last block), got {teacher}; use '
-                "mode='one_to_one' to pair layers")
+            raise DistillConfigError(
+                "edges.teacher: mode='one_to_many' takes one teacher hook "
+                f'point (the paper uses its last block), got {teacher}; use '
+                "edges.mode='one_to_one' to pair layers")
         return [(index, 0) for index in range(len(student))]
     if len(student) != len(teacher):
-        raise ValueError(
-            "edges.mode='one_to_one' pairs hook points, so edges.student "
-            f'({len(student)}: {student}) and edges.teacher ({len(teacher)}: '
-            f'{teacher}) need the same length')
+        raise DistillConfigError(
+            "edges.teacher: mode='one_to_one' pairs hook points, so "
+            f'edges.student ({len(student)}: {student}) and edges.teacher '
+            f'({len(teacher)}: {teacher}) need the same length')
     return [(index, index) for index in range(len(student))]
 
 
-def _expand_edges(spec: dict) -> Dict[str, dict]:
-    pooling = spec.get('pooling', 'avg')
-    pieces = dict(
-        student_recorders=dict(
-            irg_edges=dict(
-                type='IRGGraph',
-                sources=_as_list(spec['student']),
-                pooling=pooling)),
-        teacher_recorders=dict(
-            irg_edges=dict(
-                type='IRGGraph',
-                sources=_as_list(spec['teacher']),
-                pooling=pooling)),
-        distill_losses=dict(),
-        loss_forward_mappings=dict())
-    for student_idx, teacher_idx in _edge_pairs(spec):
-        name = f'loss_irg_edge{student_idx}'
-        pieces['distill_losses'][name] = _loss_cfg('IRGEdgeLoss', spec,
-                                                   'normalize',
-                                                   'grad_through_max',
-                                                   'graph_scope')
-        pieces['loss_forward_mappings'][name] = _mapping(
-            'irg_edges', dict(data_idx=student_idx),
-            dict(data_idx=teacher_idx))
-    return pieces
+def _expand_edges(expansion: _Expansion, spec: Mapping) -> None:
+    check_spec('edges', spec, EDGE_OPTIONS, required=('student', 'teacher'))
+    sources = {
+        side: hook_points(f'edges.{side}', spec[side])
+        for side in ('student', 'teacher')
+    }
+    for side, names in sources.items():
+        expansion.add(f'{side}_recorders', 'irg_edges',
+                      _recorder_cfg(names, spec.get('pooling', 'avg'), spec),
+                      f'edges.{side}')
+    for student_idx, teacher_idx in _edge_pairs(spec, sources['student'],
+                                                sources['teacher']):
+        expansion.add_term(
+            f'loss_irg_edge{student_idx}', _loss_cfg('IRGEdgeLoss', spec),
+            _mapping('irg_edges', dict(data_idx=student_idx),
+                     dict(data_idx=teacher_idx)), 'edges')
 
 
-def _expand_transform(index: int, spec: dict) -> Dict[str, dict]:
-    recorder, loss = f'irg_transform{index}', f'loss_irg_transform{index}'
-    pieces = dict(
-        student_recorders={},
-        teacher_recorders={},
-        connectors={},
-        distill_losses={
-            loss:
-            _loss_cfg('IRGTransformLoss', spec, 'normalize',
-                      'grad_through_max', 'graph_scope')
-        },
-        loss_forward_mappings={
-            loss:
-            _mapping(recorder, dict(connector=f'{recorder}_s'),
-                     dict(connector=f'{recorder}_t'))
-        })
+def _expand_transform(expansion: _Expansion, index: int,
+                      spec: Mapping) -> None:
+    key = f'transforms[{index}]'
+    check_spec(key, spec, TRANSFORM_OPTIONS, required=('student', 'teacher'))
+    recorder = f'irg_transform{index}'
     for side in ('student', 'teacher'):
-        layers = _as_list(spec[side])
-        if len(layers) != 2:
-            raise ValueError(
-                f'transforms[{index}].{side} needs two hook points of one '
-                f'network (the ends of one stage), got {layers}')
-        connector = dict(type='IRGTransformConnector')
-        connector.update(spec.get(f'{side}_connector', {}))
+        layers = hook_points(f'{key}.{side}', spec[side], count=2)
+        options = spec.get(f'{side}_connector') or {}
+        if not isinstance(options, Mapping):
+            raise DistillConfigError(
+                f'{key}.{side}_connector: expected a dict of '
+                f'IRGTransformConnector arguments, got {options!r}')
+        connector = dict(type='IRGTransformConnector', **options)
         # A connector that averages the maps anyway (its default) gets them
         # averaged at record time: whole maps held until the losses run
         # cost more memory than the rest of IRG together (docs/benchmark.md).
-        pieces[f'{side}_recorders'][recorder] = dict(
-            type='IRGGraph',
-            sources=layers,
-            pooling=connector.get('pooling', 'avg'))
-        pieces['connectors'][f'{recorder}_{side[0]}'] = connector
-    return pieces
+        expansion.add(
+            f'{side}_recorders', recorder,
+            _recorder_cfg(layers, connector.get('pooling', 'avg'), spec),
+            f'{key}.{side}')
+        expansion.add('connectors', f'{recorder}_{side[0]}', connector,
+                      f'{key}.{side}_connector')
+    expansion.add_term(
+        f'loss_{recorder}', _loss_cfg('IRGTransformLoss', spec),
+        _mapping(recorder, dict(connector=f'{recorder}_s'),
+                 dict(connector=f'{recorder}_t')), key)
 
 
-def _merge_into(target: Dict[str, dict], pieces: Dict[str, dict]) -> None:
-    for piece, entries in pieces.items():
-        for name, cfg in entries.items():
-            if name in target[piece]:
-                raise ValueError(
-                    f'IRGDistiller: {piece}[{name!r}] is defined twice; '
-                    'rename your own entry (IRG entries are named irg_* and '
-                    'loss_irg_*)')
-            target[piece][name] = cfg
+def expand_irg_with_origins(
+        vertex: Optional[Mapping] = None,
+        edges: Optional[Mapping] = None,
+        transforms: Optional[Sequence[Mapping]] = None,
+        **pieces: Optional[dict]) -> Tuple[Dict[str, dict], Origins]:
+    """:func:`expand_irg`, also returning the key behind each generated entry.
+
+    Returns:
+        tuple: The five ConfigurableDistiller arguments, and for each
+        generated entry ``(piece, name)`` the key the user wrote, relative
+        to ``model.distiller`` (e.g. ``'transforms[1].student_connector'``).
+
+    Raises:
+        DistillConfigError: The compact form is malformed; the message
+            starts with the key relative to ``model.distiller``.
+    """
+    unknown = sorted(set(pieces) - set(PIECES))
+    if unknown:
+        arguments = ('vertex', 'edges', 'transforms', *PIECES)
+        raise DistillConfigError(
+            f'{unknown[0]}: unknown argument of IRGDistiller'
+            f'{suggest(unknown[0], arguments)} (it takes {list(arguments)})')
+    expansion = _Expansion(pieces)
+    if vertex is not None:
+        _expand_vertex(expansion, vertex)
+    if edges is not None:
+        _expand_edges(expansion, edges)
+    if transforms is not None:
+        for index, spec in enumerate(transform_specs(transforms)):
+            _expand_transform(expansion, index, spec)
+    return expansion.pieces, expansion.origins
 
 
-def expand_irg(vertex: Optional[dict] = None,
-               edges: Optional[dict] = None,
-               transforms: Optional[Sequence[dict]] = None,
+def expand_irg(vertex: Optional[Mapping] = None,
+               edges: Optional[Mapping] = None,
+               transforms: Optional[Sequence[Mapping]] = None,
                **pieces: Optional[dict]) -> Dict[str, dict]:
     """Expand IRG's compact form into ConfigurableDistiller arguments.
 
@@ -161,19 +192,20 @@ def expand_irg(vertex: Optional[dict] = None,
 
     Returns:
         dict: The five ConfigurableDistiller arguments, IRG's entries added.
+
+    Raises:
+        DistillConfigError: An unknown or missing option, a malformed hook
+            point list, or an entry defined twice; the message starts with
+            the key relative to ``model.distiller``.
+
+    Examples:
+        >>> expanded = expand_irg(edges=dict(
+        ...     student=['backbone.layer3.0', 'backbone.layer2.0'],
+        ...     teacher='backbone.layer3.2'))
+        >>> sorted(expanded['distill_losses'])
+        ['loss_irg_edge0', 'loss_irg_edge1']
     """
-    unknown = set(pieces) - set(PIECES)
-    if unknown:
-        raise TypeError(f'IRGDistiller got unknown arguments {sorted(unknown)}'
-                        f'; it takes vertex, edges, transforms and {PIECES}')
-    expanded = {piece: dict(pieces.get(piece) or {}) for piece in PIECES}
-    if vertex is not None:
-        _merge_into(expanded, _expand_vertex(vertex))
-    if edges is not None:
-        _merge_into(expanded, _expand_edges(edges))
-    for index, spec in enumerate(transforms or ()):
-        _merge_into(expanded, _expand_transform(index, spec))
-    return expanded
+    return expand_irg_with_origins(vertex, edges, transforms, **pieces)[0]
 
 
 @MODELS.register_module()
@@ -201,18 +233,25 @@ class IRGDistiller(ConfigurableDistiller):
       ``irg_transform{i}_t`` (:class:`IRGTransformConnector`), loss
       ``loss_irg_transform{i}`` (:class:`IRGTransformLoss`).
 
+    Every option is checked: an unknown one (a typo) is an error that names
+    the nearest valid option, not a silently ignored key.
+
     Args:
         vertex (dict, optional): ``student`` and ``teacher`` module names
-            (default ``'head.fc'``, the logits) and ``loss_weight``.
+            (default ``'head.fc'``, the logits; a ViT's is
+            ``'head.layers.head'``), ``loss_weight`` and ``output_index``.
         edges (dict, optional): ``student`` and ``teacher`` hook points
             (str or list), ``mode`` (``'one_to_many'`` default or
             ``'one_to_one'``), ``pooling`` of the vertices (``'avg'`` default,
-            ``'flatten'``), ``loss_weight`` of each term, and the loss options
-            ``normalize``, ``grad_through_max`` and ``graph_scope``.
+            ``'flatten'``), ``loss_weight`` of each term, the loss options
+            ``normalize``, ``grad_through_max`` and ``graph_scope``, and the
+            recorder options ``token_pooling`` (``'mean'`` or ``'cls'``, for
+            transformer tokens ``[B, N, C]``) and ``output_index`` (the
+            element of a tuple output); see :class:`IRGGraphRecorder`.
         transforms (Sequence[dict], optional): One dict per transformation:
             ``student`` and ``teacher`` (two hook points each),
             ``loss_weight``, ``normalize``, ``grad_through_max``,
-            ``graph_scope`` and
+            ``graph_scope``, ``token_pooling``, ``output_index`` and
             ``student_connector`` / ``teacher_connector`` (extra
             :class:`IRGTransformConnector` arguments, e.g.
             ``dict(channel_align='proj', in_channels=(16, 32))``).

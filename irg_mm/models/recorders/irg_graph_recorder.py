@@ -1,5 +1,4 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-import difflib
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,8 +7,31 @@ from mmrazor.registry import TASK_UTILS
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
+from ..utils.suggestions import nearest_names
+
 POOLING_MODES = ('avg', 'flatten', 'none')
 TOKEN_POOLING_MODES = ('mean', 'cls')
+
+
+class VertexError(TypeError):
+    """A hooked module's output cannot become a batch of vertices.
+
+    Args:
+        recorder (IRGGraphRecorder): The recorder of that hook point, so
+            that the error can be traced to its config key.
+        message (str): What was recorded and how to fix it.
+    """
+
+    def __init__(self, recorder: 'IRGGraphRecorder', message: str) -> None:
+        super().__init__(message)
+        self.recorder = recorder
+
+
+def _describe(value: Any) -> str:
+    """A tensor's shape or an object's type, for a message."""
+    if isinstance(value, torch.Tensor):
+        return f'a tensor of shape {list(value.shape)}'
+    return type(value).__name__
 
 
 # Registered twice: 'IRGGraph' for ``TASK_UTILS.build``, and the class name
@@ -79,9 +101,13 @@ class IRGGraphRecorder(BaseRecorder):
                  token_pooling: str = 'mean',
                  output_index: int = -1) -> None:
         sources = (sources, ) if isinstance(sources, str) else tuple(sources)
-        if not sources or len(set(sources)) != len(sources):
-            raise ValueError('IRGGraphRecorder needs one or more distinct '
-                             f'sources, got {list(sources)}')
+        if not sources:
+            raise ValueError('IRGGraphRecorder needs one or more sources')
+        repeated = sorted({name for name in sources if sources.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f'IRGGraphRecorder names {repeated} more than once in its '
+                f'sources {list(sources)}; name each hook point once')
         if pooling not in POOLING_MODES:
             raise ValueError(f'pooling must be one of {POOLING_MODES}, got '
                              f'{pooling!r}')
@@ -189,14 +215,19 @@ class IRGGraphRecorder(BaseRecorder):
 
     def _to_vertices(self, index: int, outputs: Any) -> torch.Tensor:
         """Turn one module output into a batch of vertices."""
+        elements = ''
         if isinstance(outputs, (tuple, list)):
+            elements = (f' (element output_index={self.output_index} of a '
+                        f'{type(outputs).__name__} of '
+                        f'{[_describe(e) for e in outputs]})')
             outputs = outputs[self.output_index]
         if not isinstance(outputs, torch.Tensor) or outputs.dim() < 2:
-            kind = (f'a {outputs.dim()}-D tensor' if isinstance(
-                outputs, torch.Tensor) else type(outputs).__name__)
-            raise TypeError(
-                f'IRGGraphRecorder: "{self._sources[index]}" gave {kind}; a '
-                'vertex batch needs a tensor of at least 2 dims [B, ...]')
+            raise VertexError(
+                self, f'IRGGraphRecorder: "{self._sources[index]}" gave '
+                f'{_describe(outputs)}{elements}; a vertex batch needs a '
+                'tensor of at least 2 dims [B, ...]: hook another module, '
+                'or pick the tensor element of a tuple output with '
+                'output_index')
         if self.pooling == 'none' or outputs.dim() == 2:
             return outputs
         if self.pooling == 'flatten':
@@ -209,13 +240,9 @@ class IRGGraphRecorder(BaseRecorder):
     def _missing_source_message(self, source: str, model: nn.Module,
                                 modules: dict) -> str:
         """Describe a missing hook point with the nearest real names."""
-        names = [name for name in modules if name]
-        nearest = difflib.get_close_matches(source, names, n=5, cutoff=0.5)
-        hint = (f'nearest module names: {nearest}' if nearest else
-                f'top-level modules: {[n for n in names if "." not in n]}')
         return (f'IRGGraphRecorder(sources={list(self._sources)}): '
                 f'"{source}" is not a module of {type(model).__name__}; '
-                f'{hint}')
+                f'{nearest_names(source, modules)}')
 
     def __enter__(self) -> None:
         """Clear the records of the previous forward and start recording."""

@@ -120,17 +120,17 @@ def test_other_losses_are_kept_beside_irg():
 
 
 @pytest.mark.parametrize('kwargs, message', [
-    (dict(edges=dict(EDGES, mode='all')), 'edges.mode must be one of'),
+    (dict(edges=dict(EDGES, mode='all')), "edges.mode: 'all' is not one of"),
     (dict(edges=dict(EDGES, teacher=['a', 'b'])), "mode='one_to_one'"),
     (dict(edges=dict(EDGES, teacher=['a'], mode='one_to_one')),
      'need the same length'),
     (dict(transforms=[dict(TRANSFORM, student=['backbone.layer1.0'])]),
-     r'transforms\[0\].student needs two hook points'),
+     r'transforms\[0\]\.student needs 2 hook points'),
     (dict(
         vertex=dict(),
         distill_losses=dict(loss_irg_vertex=dict()),
         loss_forward_mappings=None), 'defined twice'),
-    (dict(recorders=dict()), 'unknown arguments'),
+    (dict(recorders=dict()), 'recorders: unknown argument of IRGDistiller'),
 ])
 def test_bad_compact_forms_name_the_fix(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):

@@ -189,3 +189,37 @@ def test_registry_and_recorder_manager(classifier, images):
             classifier(images[:batch])
         vertices = manager.get_recorder('graph').get_record_data(data_idx=0)
         assert vertices.shape == (batch, 16)
+
+
+def test_tuple_output_error_names_its_elements_and_output_index():
+    from irg_mm.models.recorders.irg_graph_recorder import VertexError
+
+    class PatchEmbed(torch.nn.Module):
+
+        def forward(self, x):
+            return x.flatten(2).transpose(1, 2), (4, 4)
+
+    model = torch.nn.Sequential(PatchEmbed())
+    recorder = IRGGraphRecorder('0')
+    recorder.initialize(model)
+    with pytest.raises(VertexError) as error, recorder:
+        model(torch.rand(2, 3, 4, 4))
+    assert error.value.recorder is recorder
+    assert "of a tuple of ['a tensor of shape [2, 16, 3]', 'tuple']" in str(
+        error.value)
+    assert 'output_index' in str(error.value)
+    recorder = IRGGraphRecorder('0', output_index=0)
+    recorder.initialize(model)
+    with recorder:
+        model(torch.rand(2, 3, 4, 4))
+    assert recorder.get_record_data(data_idx=0).shape == (2, 3)
+
+
+def test_missing_head_fc_suggests_the_modules_of_the_head():
+    model = torch.nn.Module()
+    model.head = torch.nn.Module()
+    model.head.layers = torch.nn.Sequential()
+    model.head.layers.add_module('head', torch.nn.Linear(4, 2))
+    recorder = IRGGraphRecorder('head.fc')
+    with pytest.raises(ValueError, match=r"'head\.layers\.head'"):
+        recorder.initialize(model)
