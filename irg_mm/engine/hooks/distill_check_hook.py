@@ -223,17 +223,25 @@ class DistillCheckHook(Hook):
                          data_batch: Any = None,
                          outputs: Optional[Dict[str, Any]] = None) -> None:
         """Stop at the first iteration with a NaN or Inf loss."""
+        if not outputs:
+            return
+        device = next((value.device for value in outputs.values()
+                       if isinstance(value, torch.Tensor)), None)
         values = {
-            name: torch.as_tensor(value).detach()
-            for name, value in (outputs or {}).items()
+            name: torch.as_tensor(value, device=device).detach().float()
+            .flatten()
+            for name, value in outputs.items()
         }
+        # One host synchronisation for all losses; the rest only when the
+        # run is about to stop anyway.
+        if bool(torch.isfinite(torch.cat(list(values.values()))).all()):
+            return
         bad = {
             name: value.tolist()
             for name, value in values.items()
             if not bool(torch.isfinite(value).all())
         }
-        if bad:
-            raise FloatingPointError(self._non_finite_message(runner, bad))
+        raise FloatingPointError(self._non_finite_message(runner, bad))
 
     def _non_finite_message(self, runner, bad: Dict[str, Any]) -> str:
         """Name the losses, their keys and hook points, and the way out."""

@@ -135,10 +135,6 @@ class IRGTransformConnector(BaseConnector):
             raise ValueError(
                 'IRGTransformConnector: the two layers disagree on the batch '
                 f'size: {tuple(first.shape)} vs {tuple(second.shape)}')
-        for index, tensor in zip(self.pair, (first, second)):
-            if not torch.isfinite(tensor).all():
-                raise ValueError(f'IRGTransformConnector: feature {index} '
-                                 f'{tuple(tensor.shape)} contains NaN or Inf')
         return first, second
 
     def _align(self, first: torch.Tensor,

@@ -2,7 +2,6 @@
 """Input checks of the IRG losses: fail early, name the loss and the fix."""
 from typing import Optional
 
-import torch
 from torch import Tensor
 
 NORMALIZE_MODES = ('max', 'mean', None)
@@ -42,8 +41,15 @@ def check_instance_features(loss_name: str,
     Raises:
         TypeError: If an input is not a tensor.
         ValueError: If an input has no batch dimension or the wrong number
-            of dimensions, the batch is empty, the batch sizes (or, with
-            ``same_shape``, the shapes) differ, or an input holds NaN or Inf.
+            of dimensions, the batch is empty, or the batch sizes (or, with
+            ``same_shape``, the shapes) differ.
+
+    Note:
+        Only shapes are checked, which the host knows without waiting for
+        the device. Values are not: reading one would synchronise with the
+        GPU in every loss call. A NaN or Inf input gives a non-finite loss,
+        which :class:`~irg_mm.engine.DistillCheckHook` reports once per
+        iteration, naming the loss and its hook points.
 
     Examples:
         >>> check_instance_features('IRGEdgeLoss', torch.rand(0, 8),
@@ -73,15 +79,6 @@ def check_instance_features(loss_name: str,
             f'shapes, got {shapes}; add a connector that maps the student '
             'to the teacher shape, or use IRGEdgeLoss, which compares '
             'features of any dimension')
-    for role, preds in (('student', preds_S), ('teacher', preds_T)):
-        # NaN and Inf survive a sum, and one reduction is a fraction of the
-        # cost of isfinite().all() (several passes) on [B, D] features.
-        if not bool(torch.isfinite(preds.sum(dtype=torch.float64))):
-            raise ValueError(
-                f'{loss_name} got NaN or Inf in the {role} input of shape '
-                f'{tuple(preds.shape)}; the {role} has diverged or '
-                'overflowed: lower the learning rate, or train in bf16 or '
-                'with loss scaling rather than plain fp16')
 
 
 def _check_ndim(loss_name: str, preds_S: Tensor, preds_T: Tensor,

@@ -109,7 +109,6 @@ def test_unalignable_pair_names_both_shapes(cfg, shapes):
 
 @pytest.mark.parametrize('features, error, match', [
     ([torch.randn(2, 4), torch.randn(3, 4)], ValueError, 'batch size'),
-    ([torch.randn(2, 4), torch.randn(2, 4) / 0], ValueError, 'NaN or Inf'),
     ([torch.randn(2, 4)], IndexError, 'out of range'),
     (torch.randn(2, 4), TypeError, 'list of features'),
 ])

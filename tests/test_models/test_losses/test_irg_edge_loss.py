@@ -132,10 +132,6 @@ def test_single_instance_gives_connected_zero_and_warns_once():
 @pytest.mark.parametrize('preds_S, preds_T, match', [
     (torch.rand(0, 3), torch.rand(0, 3), 'IRGEdgeLoss got an empty batch'),
     (torch.rand(4, 3), torch.rand(5, 3), 'batch sizes 4 and 5'),
-    (torch.full(
-        (2, 3), float('nan')), torch.rand(2, 3), 'NaN or Inf in the student'),
-    (torch.rand(2, 3), torch.full(
-        (2, 3), float('inf')), 'NaN or Inf in the teacher'),
     (torch.tensor(1.), torch.tensor(1.), r'shape \[B, ...\]'),
 ])
 def test_invalid_inputs_raise(preds_S, preds_T, match):
