@@ -12,8 +12,8 @@ import torch
 from mmrazor.models.distillers import ConfigurableDistiller
 from torch import Tensor
 
+from ..models.distillers.records import record_sources
 from ..models.losses import IRGEdgeLoss, IRGTransformLoss
-from ..models.utils import batch_squared_distances, normalize_by_max
 
 EDGE, TRANSFORM = 'edge', 'transform'
 # The losses whose terms are compared.
@@ -30,8 +30,8 @@ class GraphPair:
             (``[B]`` vectors).
         student_source (str): The student hook point(s) the term reads.
         teacher_source (str): The teacher hook point(s) the term reads.
-        student (Tensor): The student's term, divided by its batch maximum.
-        teacher (Tensor): The teacher's term, divided by its batch maximum.
+        student (Tensor): The student's term, normalised as its loss does.
+        teacher (Tensor): The teacher's term, normalised as its loss does.
     """
 
     loss_name: str
@@ -90,19 +90,6 @@ def pearson(x: Tensor, y: Tensor) -> float:
     return (x @ y / denominator).item()
 
 
-def _source(distiller: ConfigurableDistiller, record: dict) -> str:
-    """Name the hook point(s) that one ``loss_forward_mappings`` entry
-    reads."""
-    manager = distiller.student_recorders if record['from_student'] else \
-        distiller.teacher_recorders
-    recorder = manager.get_recorder(record['recorder'])
-    sources = getattr(recorder, 'sources', None)
-    if sources is None:
-        return recorder.source
-    data_idx = record.get('data_idx')
-    return sources[data_idx] if data_idx is not None else ' -> '.join(sources)
-
-
 @torch.no_grad()
 def collect_graph_pairs(distiller: ConfigurableDistiller) -> List[GraphPair]:
     """Rebuild every IRG edge and transformation term of the last forward.
@@ -110,9 +97,11 @@ def collect_graph_pairs(distiller: ConfigurableDistiller) -> List[GraphPair]:
     For each :class:`IRGEdgeLoss` and :class:`IRGTransformLoss` of the
     distiller, the records its ``loss_forward_mappings`` name (through the
     connectors, as the loss saw them) become the student's and the teacher's
-    edge matrix or transformation vector, each divided by its own batch
-    maximum as in the paper, whatever normaliser the loss uses (correlations
-    do not depend on it). Other losses are skipped.
+    edge matrix or transformation vector, computed by the loss itself
+    (:meth:`~irg_mm.models.losses.NormalizedGraphLoss.graph_terms`): over
+    the instances of its ``graph_scope`` (a ``'global'`` loss gathers them
+    from every rank, so under DDP call this on every rank), each divided by
+    the loss's own ``normalize`` statistic. Other losses are skipped.
 
     Args:
         distiller (ConfigurableDistiller): A distiller whose recorders hold
@@ -128,19 +117,15 @@ def collect_graph_pairs(distiller: ConfigurableDistiller) -> List[GraphPair]:
         loss = distiller.distill_losses[name]
         if not isinstance(loss, GRAPH_LOSSES):
             continue
-        kind = EDGE if isinstance(loss, IRGEdgeLoss) else TRANSFORM
-        terms = []
-        for key in ('preds_S', 'preds_T'):
-            record = distiller.get_record(**mapping[key])
-            if kind == EDGE:
-                record = batch_squared_distances(record)
-            terms.append(normalize_by_max(record))
+        student, teacher = loss.graph_terms(
+            *(distiller.get_record(**mapping[key])
+              for key in ('preds_S', 'preds_T')))
         pairs.append(
             GraphPair(
                 loss_name=name,
-                kind=kind,
-                student_source=_source(distiller, mapping['preds_S']),
-                teacher_source=_source(distiller, mapping['preds_T']),
-                student=terms[0],
-                teacher=terms[1]))
+                kind=EDGE if isinstance(loss, IRGEdgeLoss) else TRANSFORM,
+                student_source=record_sources(distiller, mapping['preds_S']),
+                teacher_source=record_sources(distiller, mapping['preds_T']),
+                student=student,
+                teacher=teacher))
     return pairs

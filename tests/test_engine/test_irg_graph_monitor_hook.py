@@ -90,11 +90,12 @@ def test_needs_a_distiller():
 
 
 def test_warns_without_irg_losses():
-    model = nn.Module()
-    model.distiller = ConfigurableDistiller()
+    algorithm = SimpleNamespace(distiller=ConfigurableDistiller())
     hook = IRGGraphMonitorHook(interval=1)
-    with mock.patch.object(irg_graph_monitor_hook, 'print_log') as log:
-        hook.before_train(SimpleNamespace(model=model))
+    with mock.patch.object(irg_graph_monitor_hook, 'print_log') as log, \
+            mock.patch.object(irg_graph_monitor_hook, 'distill_algorithm',
+                              return_value=algorithm):
+        hook.before_train(SimpleNamespace(model=nn.Module()))
     assert 'nothing to log' in log.call_args.args[0]
 
 

@@ -300,7 +300,7 @@ BAD_INPUTS = [
         }),
         DistillConfigError,
         r"model\.distiller\.transforms\[0\]\.student_connector: connector "
-        r"'irg_transform0_s' on student backbone\.layer1\.0, "
+        r"'irg_transform0_s' on student backbone\.layer1\.0 -> "
         r"backbone\.layer2\.0: .*channel_align=None: set channel_align='avg'"),
     # The teacher checkpoint.
     BadInput(

@@ -18,7 +18,7 @@ from torch import nn
 
 from irg_mm.errors import DistillConfigError
 from irg_mm.models.distillers.distiller_keys import DistillerKeys
-from irg_mm.models.recorders import IRGGraphRecorder
+from irg_mm.models.distillers.records import describe_record
 from irg_mm.models.recorders.irg_graph_recorder import VertexError
 
 # What a loss, recorder or connector raises on records it cannot take.
@@ -34,27 +34,6 @@ def distill_algorithm(model: nn.Module) -> Optional[SingleTeacherDistill]:
             model.distiller, ConfigurableDistiller):
         return model
     return None
-
-
-def describe_record(distiller: ConfigurableDistiller, record: dict) -> str:
-    """Name the hook point(s) one loss argument reads.
-
-    Args:
-        distiller (ConfigurableDistiller): The built distiller.
-        record (dict): One argument's entry of ``loss_forward_mappings``.
-
-    Returns:
-        str: e.g. ``'student backbone.layer3.0'``.
-    """
-    side = 'student' if record['from_student'] else 'teacher'
-    recorder = getattr(distiller,
-                       f'{side}_recorders').get_recorder(record['recorder'])
-    if not isinstance(recorder, IRGGraphRecorder):
-        return f'{side} {recorder.source}'
-    sources = recorder.sources
-    if record.get('data_idx') is not None:
-        sources = (sources[record['data_idx']], )
-    return f'{side} {", ".join(sources)}'
 
 
 def describe_loss_inputs(distiller: ConfigurableDistiller,
@@ -237,7 +216,7 @@ class DistillCheckHook(Hook):
         if bool(torch.isfinite(torch.cat(list(values.values()))).all()):
             return
         bad = {
-            name: value.tolist()
+            name: torch.as_tensor(outputs[name]).tolist()
             for name, value in values.items()
             if not bool(torch.isfinite(value).all())
         }

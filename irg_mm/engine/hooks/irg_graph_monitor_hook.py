@@ -4,11 +4,11 @@ from typing import Optional
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from mmrazor.models.distillers import ConfigurableDistiller
 
 from ..graph_agreement import GRAPH_LOSSES, collect_graph_pairs
+from .distill_check_hook import distill_algorithm
 
 
 @HOOKS.register_module()
@@ -18,7 +18,7 @@ class IRGGraphMonitorHook(Hook):
 
     Every ``interval`` training iterations, for each IRG edge and
     transformation loss of the distiller, the teacher's and the student's
-    term of that iteration (each divided by its batch maximum) are compared,
+    term of that iteration (as the loss compares them) are compared,
     and two scalars per term go to the message hub, so ``LoggerHook`` prints
     them and the visualizer backends (e.g. TensorBoard) store them:
 
@@ -35,9 +35,10 @@ class IRGGraphMonitorHook(Hook):
     per edge term and side, without gradients.
 
     Note:
-        - Under DDP each rank compares the graph of its own per-GPU batch
-          (what the losses use by default, ``graph_scope='local'``); the
-          log shows rank 0's.
+        - The terms are the losses' own (their ``normalize`` and
+          ``graph_scope``): under DDP a ``'local'`` loss's graph is the
+          per-GPU batch's and the log shows rank 0's; a ``'global'`` one
+          gathers all ranks' instances, as its loss does.
         - ``LoggerHook`` prints the latest value of these scalars at every
           log interval, so make ``interval`` a multiple of the logger's
           interval to log each value once.
@@ -68,14 +69,13 @@ class IRGGraphMonitorHook(Hook):
         Args:
             runner (Runner): The runner of the training process.
         """
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        distiller = getattr(model, 'distiller', None)
-        if not isinstance(distiller, ConfigurableDistiller):
+        algorithm = distill_algorithm(runner.model)
+        if algorithm is None:
             raise TypeError(
-                f'{type(self).__name__} needs a distillation model with a '
-                'ConfigurableDistiller (e.g. IRGDistiller) as `distiller`, '
-                f'got {type(model).__name__}')
+                f'{type(self).__name__} needs a SingleTeacherDistill model '
+                'with a ConfigurableDistiller (e.g. IRGDistiller), got '
+                f'{type(runner.model).__name__}')
+        distiller = algorithm.distiller
         if not any(
                 isinstance(loss, GRAPH_LOSSES)
                 for loss in distiller.distill_losses.values()):

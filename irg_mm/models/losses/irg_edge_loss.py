@@ -1,5 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 import warnings
+from typing import Tuple
 
 from mmrazor.registry import MODELS
 from torch import Tensor
@@ -66,8 +67,9 @@ class IRGEdgeLoss(NormalizedGraphLoss):
     # Set on the instance by the first one-instance batch.
     _warned_single_instance = False
 
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the edge loss.
+    def graph_values(self, preds_S: Tensor,
+                     preds_T: Tensor) -> Tuple[Tensor, Tensor]:
+        """The student's and the teacher's ``B x B`` edge matrices.
 
         Args:
             preds_S (Tensor): This rank's student vertices ``[B, ...]``.
@@ -75,8 +77,8 @@ class IRGEdgeLoss(NormalizedGraphLoss):
                 ``B``.
 
         Returns:
-            Tensor: The weighted scalar loss (in ``'global'`` scope the same
-            value on every rank).
+            tuple[Tensor, Tensor]: The squared-distance matrices over the
+            instances of ``graph_scope``.
         """
         check_instance_features(type(self).__name__, preds_S, preds_T)
         preds_S, preds_T = self.graph(preds_S, preds_T)
@@ -84,9 +86,8 @@ class IRGEdgeLoss(NormalizedGraphLoss):
             self._warn_single_instance()
         # With B = 1 both matrices are [[0]] and the normaliser guard keeps
         # them so: the result is the connected zero documented above.
-        edges_S = batch_squared_distances(preds_S)
-        edges_T = batch_squared_distances(preds_T)
-        return self.compare(edges_S, edges_T)
+        return batch_squared_distances(preds_S), batch_squared_distances(
+            preds_T)
 
     def _warn_single_instance(self) -> None:
         """Warn, once per module, that a one-instance batch has no edges."""

@@ -1,4 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
+from typing import Tuple
+
 from mmrazor.registry import MODELS
 from torch import Tensor
 
@@ -50,8 +52,9 @@ class IRGTransformLoss(NormalizedGraphLoss):
         tensor(0.1250)
     """
 
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the transformation loss.
+    def graph_values(self, preds_S: Tensor,
+                     preds_T: Tensor) -> Tuple[Tensor, Tensor]:
+        """The student's and the teacher's transformation vectors.
 
         Args:
             preds_S (Tensor): This rank's student transformation vector
@@ -60,10 +63,9 @@ class IRGTransformLoss(NormalizedGraphLoss):
                 ``[B]``.
 
         Returns:
-            Tensor: The weighted scalar loss (in ``'global'`` scope the same
-            value on every rank).
+            tuple[Tensor, Tensor]: The vectors over the instances of
+            ``graph_scope``.
         """
         check_instance_features(
             type(self).__name__, preds_S, preds_T, vectors=True)
-        preds_S, preds_T = self.graph(preds_S, preds_T)
-        return self.compare(preds_S, preds_T)
+        return self.graph(preds_S, preds_T)

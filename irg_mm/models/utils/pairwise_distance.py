@@ -5,7 +5,7 @@ Everything here runs in at least float32, also under ``torch.autocast``: the
 product form of squared distances cancels catastrophically in half precision
 (see ``docs/method.md``, "Numerics").
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -153,6 +153,33 @@ def normalize_by_max(values: Tensor,
     return values / normalizer
 
 
+def normalize_pair(preds_S: Tensor,
+                   preds_T: Tensor,
+                   mode: Optional[str] = 'max',
+                   grad_through_max: bool = False) -> Tuple[Tensor, Tensor]:
+    """Normalise student and teacher values, each by itself.
+
+    Runs in float32 (float64 for float64 inputs) with autocast disabled.
+
+    Args:
+        preds_S (Tensor): Student values.
+        preds_T (Tensor): Teacher values of the same shape.
+        mode (str, optional): Normaliser, see :func:`normalize_by_max`.
+            Defaults to ``'max'``.
+        grad_through_max (bool): Let the student's gradient flow through its
+            normaliser. Defaults to False.
+
+    Returns:
+        tuple[Tensor, Tensor]: The normalised student and teacher values.
+    """
+    with torch.autocast(device_type=preds_S.device.type, enabled=False):
+        dtype = torch.promote_types(
+            compute_dtype(preds_S), compute_dtype(preds_T))
+        student = normalize_by_max(
+            preds_S.to(dtype), mode, detach_normalizer=not grad_through_max)
+        return student, normalize_by_max(preds_T.to(dtype), mode)
+
+
 def normalized_mse(preds_S: Tensor,
                    preds_T: Tensor,
                    mode: Optional[str] = 'max',
@@ -160,8 +187,8 @@ def normalized_mse(preds_S: Tensor,
     """Normalise student and teacher each by itself, then take the MSE.
 
     The common core of the edge loss (on ``[B, B]`` matrices) and the
-    transformation loss (on ``[B]`` vectors). It runs in float32 (float64
-    for float64 inputs) with autocast disabled.
+    transformation loss (on ``[B]`` vectors), in the precision of
+    :func:`normalize_pair`.
 
     Args:
         preds_S (Tensor): Student values.
@@ -174,10 +201,7 @@ def normalized_mse(preds_S: Tensor,
     Returns:
         Tensor: The scalar mean of the squared differences.
     """
-    with torch.autocast(device_type=preds_S.device.type, enabled=False):
-        dtype = torch.promote_types(
-            compute_dtype(preds_S), compute_dtype(preds_T))
-        student = normalize_by_max(
-            preds_S.to(dtype), mode, detach_normalizer=not grad_through_max)
-        teacher = normalize_by_max(preds_T.to(dtype), mode)
+    student, teacher = normalize_pair(preds_S, preds_T, mode,
+                                      grad_through_max)
+    with torch.autocast(device_type=student.device.type, enabled=False):
         return (student - teacher).pow(2).mean()
