@@ -21,8 +21,10 @@ class TwoBlocks(nn.Module):
         return self.block2(self.block1(x))
 
 
-def distiller_after_forward(student: nn.Module, teacher: nn.Module,
-                            inputs: torch.Tensor):
+def distiller_after_forward(student: nn.Module,
+                            teacher: nn.Module,
+                            inputs: torch.Tensor,
+                            normalize: str = 'max'):
     """An IRGDistiller (edges + one transformation, plus MMRazor's KD on
     the logits) whose recorders hold one forward of each network."""
     # The scope keeps the nested builds in MMRazor's registries whatever
@@ -31,7 +33,10 @@ def distiller_after_forward(student: nn.Module, teacher: nn.Module,
         dict(
             _scope_='mmrazor',
             type='IRGDistiller',
-            edges=dict(student=['block2', 'block1'], teacher='block2'),
+            edges=dict(
+                student=['block2', 'block1'],
+                teacher='block2',
+                normalize=normalize),
             transforms=[
                 dict(
                     student=['block1', 'block2'], teacher=['block1', 'block2'])
@@ -70,6 +75,17 @@ def test_pairs_rebuild_the_normalised_terms():
     expected = normalize_by_max(batch_squared_distances(pooled))
     torch.testing.assert_close(pairs[1].student, expected)
     assert pairs[2].student.shape == (6, ) and pairs[2].student.max() == 1
+
+
+@pytest.mark.parametrize('normalize', ['mean', None])
+def test_pairs_use_the_losses_own_normaliser(normalize):
+    torch.manual_seed(0)
+    student, teacher, inputs = TwoBlocks(), TwoBlocks(), torch.rand(6, 3, 4, 4)
+    pairs = collect_graph_pairs(
+        distiller_after_forward(student, teacher, inputs, normalize))
+    edges = batch_squared_distances(student.block1(inputs).mean(dim=(2, 3)))
+    torch.testing.assert_close(pairs[1].student,
+                               normalize_by_max(edges, normalize))
 
 
 def test_identical_networks_agree_perfectly():
