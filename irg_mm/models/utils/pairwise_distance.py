@@ -191,12 +191,8 @@ def normalized_mse(preds_S: Tensor,
     :func:`normalize_pair`.
 
     Args:
-        preds_S (Tensor): Student values.
-        preds_T (Tensor): Teacher values of the same shape.
-        mode (str, optional): Normaliser, see :func:`normalize_by_max`.
-            Defaults to ``'max'``.
-        grad_through_max (bool): Let the student's gradient flow through its
-            normaliser. Defaults to False.
+        preds_S, preds_T, mode, grad_through_max: As for
+            :func:`normalize_pair`.
 
     Returns:
         Tensor: The scalar mean of the squared differences.
