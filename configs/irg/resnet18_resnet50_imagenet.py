@@ -6,9 +6,8 @@ _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
+    '../_base_/models/imagenet_resnet50_teacher_irg.py',
 ]
-
-teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth'  # noqa: E501
 
 model = dict(
     _scope_='mmrazor',
@@ -18,38 +17,30 @@ model = dict(
     architecture=dict(
         cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py',
         pretrained=False),
-    teacher=dict(
-        cfg_path='mmpretrain::resnet/resnet50_8xb32_in1k.py',
-        pretrained=False),
-    teacher_ckpt=teacher_ckpt,
+    teacher=_base_.resnet50_teacher,
+    teacher_ckpt=_base_.resnet50_teacher_ckpt,
     distiller=dict(
         type='IRGDistiller',
-        # 0.1 x the mean squared logit difference per class (KD-Zoo's
-        # weighting; the loss sums over the 1000 classes).
-        vertex=dict(loss_weight=0.1 / 1000),
-        # The authors' effective weight 0.0025 x B at B = 32 per GPU.
+        vertex=dict(loss_weight=_base_.imagenet_vertex_weight),
         edges=dict(
-            teacher='backbone.layer4.2',
+            teacher=_base_.resnet50_edge_teacher,
             student=[
                 'backbone.layer4.1', 'backbone.layer4.0', 'backbone.layer3.1'
             ],
             mode='one_to_many',
-            loss_weight=0.08),
+            loss_weight=_base_.imagenet_graph_weight),
         # First -> last block of each early stage (equal channels and size
-        # within a stage); ResNet-34 and ResNet-50 both have 3-4-6-3 blocks.
+        # within a stage).
         transforms=[
             dict(
-                student=['backbone.layer1.0', 'backbone.layer1.1'],
-                teacher=['backbone.layer1.0', 'backbone.layer1.2'],
-                loss_weight=0.08),
-            dict(
-                student=['backbone.layer2.0', 'backbone.layer2.1'],
-                teacher=['backbone.layer2.0', 'backbone.layer2.3'],
-                loss_weight=0.08),
-            dict(
-                student=['backbone.layer3.0', 'backbone.layer3.1'],
-                teacher=['backbone.layer3.0', 'backbone.layer3.5'],
-                loss_weight=0.08),
+                student=student,
+                teacher=teacher,
+                loss_weight=_base_.imagenet_graph_weight)
+            for student, teacher in zip([
+                ['backbone.layer1.0', 'backbone.layer1.1'],
+                ['backbone.layer2.0', 'backbone.layer2.1'],
+                ['backbone.layer3.0', 'backbone.layer3.1'],
+            ], _base_.resnet50_transform_teachers)
         ]))
 
 # Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
