@@ -68,6 +68,11 @@ def check_distill_config(cfg: Config) -> None:
         if not _is_subclass(registry, model_cfg, SingleTeacherDistill):
             return
         check_options(registry, 'model', model_cfg)
+        if not isinstance(model_cfg.get('distiller'), dict):
+            raise DistillConfigError(
+                'model.distiller: SingleTeacherDistill needs a distiller, '
+                "e.g. dict(type='IRGDistiller', edges=dict(...)), got "
+                f'{model_cfg.get("distiller")!r}')
         check_options(registry, 'model.distiller', model_cfg['distiller'])
         networks = {
             side: _build(registry, model_cfg[arg])
@@ -98,8 +103,14 @@ def _is_subclass(registry: Registry, cfg: dict, parent: type) -> bool:
 
 
 def _build(registry: Registry, cfg: object) -> nn.Module:
-    """A network of the algorithm: its config built, or itself."""
-    return registry.build(cfg) if isinstance(cfg, dict) else cfg
+    """A network of the algorithm: its config built without weights (a
+    ``cfg_path=..., pretrained=True`` model would download them), or
+    itself."""
+    if not isinstance(cfg, dict):
+        return cfg
+    if 'cfg_path' in cfg:
+        cfg = dict(cfg, pretrained=False)
+    return registry.build(cfg)
 
 
 def _sources(recorder_cfg: dict) -> Optional[List[str]]:

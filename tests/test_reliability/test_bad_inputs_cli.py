@@ -124,6 +124,11 @@ CLI_BAD_INPUTS = [
         "    student=['backbone.layer1.0', 'backbone.layer2.0'],\n"
         "    teacher=['backbone.layer1.2', 'backbone.layer2.2'])))\n"),
     CliBadInput(
+        'cli-distillation-without-distiller', '{user}', TEACHER,
+        r"model\.distiller: SingleTeacherDistill needs a distiller, e\.g\. "
+        r"dict\(type='IRGDistiller', edges=dict\(\.\.\.\)\), got None",
+        USER_BASE + "model = dict(distiller=None)\n"),
+    CliBadInput(
         'cli-edges-without-student', '{user}', TEACHER,
         r"model\.distiller\.edges\.student: missing; give the student hook "
         r"point\(s\)",
