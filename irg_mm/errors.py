@@ -1,10 +1,12 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-"""Errors of configs that cannot train as written.
+"""Every error irg_mm raises on purpose.
 
 A leaf module (it imports nothing of irg_mm), so every layer can raise them
 and the tools can turn each into one line that names the key and the fix
-(:func:`irg_mm.utils.user_errors.exit_on_user_error`).
+(:func:`irg_mm.utils.user_errors.exit_on_user_error`). docs/troubleshooting.md
+lists each message.
 """
+import pickle
 
 
 class ConfigError(ValueError):
@@ -13,3 +15,32 @@ class ConfigError(ValueError):
 
 class DistillConfigError(ConfigError):
     """A distillation config that cannot train as written."""
+
+
+class TeacherCheckpointError(ValueError):
+    """``model.teacher_ckpt`` does not fit the teacher."""
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds pickled objects outside the allow-list."""
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file is truncated or not a checkpoint at all."""
+
+
+class CheckpointDownloadError(OSError):
+    """A remote checkpoint could not be downloaded."""
+
+
+class UnsupportedCheckpointSchemeError(ValueError):
+    """A checkpoint scheme irg_mm has no safe loader for."""
+
+
+class WorkDirBusyError(RuntimeError):
+    """Another training run holds the work dir."""
+
+
+class MMRazorQuantizationUnavailable(ImportError):
+    """Raised when MMRazor's quantization code is used on a torch it does not
+    support."""

@@ -1,6 +1,10 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Evaluate a checkpoint with a config (a distiller or a plain classifier).
 
+A distillation checkpoint needs only its config: the teacher comes from the
+checkpoint, and both the student (``accuracy/top1``) and the teacher
+(``teacher.accuracy/top1``) are reported.
+
 Examples:
     python tools/test.py configs/digits/resnet8-w8_digits.py epoch_15.pth
     bash tools/dist_test.sh CONFIG CHECKPOINT 8 --out metrics.json
@@ -14,6 +18,9 @@ from mmengine.fileio import dump
 
 from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
                           load_config, parse_runner_args)
+from irg_mm.utils.distill_checkpoint import prepare_distill_test
+from irg_mm.utils.process_lifetime import leave_process_group_at_exit
+from irg_mm.utils.user_errors import exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,11 +43,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(load_config(args.config), args)
-    runner = build_runner(cfg)
-    metrics = runner.test()
+    with exit_on_user_error():
+        cfg = prepare_distill_test(merge_args(load_config(args.config), args))
+        runner = build_runner(cfg)
+        metrics = runner.test()
     if args.out is not None and runner.rank == 0:
         dump(metrics, args.out)
+    leave_process_group_at_exit()
 
 
 if __name__ == '__main__':

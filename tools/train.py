@@ -13,6 +13,7 @@ from mmengine.config import Config
 from irg_mm.errors import ConfigError
 from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
                           load_config, parse_runner_args)
+from irg_mm.utils.process_lifetime import leave_process_group_at_exit
 from irg_mm.utils.user_errors import exit_on_user_error
 from irg_mm.utils.work_dir_lock import lock_work_dir
 
@@ -73,6 +74,7 @@ def main() -> None:
         lock = lock_work_dir(cfg.work_dir)  # noqa: F841  (held until exit)
         runner = build_runner(cfg)
         runner.train()
+    leave_process_group_at_exit()
 
 
 if __name__ == '__main__':

@@ -6,12 +6,19 @@ touched. Each fix is small, idempotent and tested in ``tests/test_compat``.
 """
 import warnings
 
-from .mmrazor_quantization import (MMRazorQuantizationUnavailable,
-                                   install_stand_in)
+from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
+                           MMRazorQuantizationUnavailable,
+                           UnsafeCheckpointError,
+                           UnsupportedCheckpointSchemeError)
+from .mmcls_alias import alias_mmcls_to_mmpretrain
+from .mmrazor_dkd import patch_dkd_loss_reduction
+from .mmrazor_inplace import patch_set_module_inplace_false
+from .mmrazor_placeholders import point_mmcls_placeholders_at_mmpretrain
+from .mmrazor_quantization import install_stand_in
 from .package_paths import patch_mmengine_package_utils
-from .safe_checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
-                              install_safe_globals, install_safe_local_loader,
-                              safe_torch_load)
+from .packaged_configs import patch_packaged_config_paths
+from .remote_checkpoint import install_safe_loaders
+from .safe_checkpoint import install_safe_globals, safe_torch_load
 
 
 def apply_compat() -> None:
@@ -23,11 +30,18 @@ def apply_compat() -> None:
         'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     install_stand_in()
     patch_mmengine_package_utils()
+    patch_packaged_config_paths()
+    alias_mmcls_to_mmpretrain()
     install_safe_globals()
-    install_safe_local_loader()
+    install_safe_loaders()
+    # These three import MMRazor, so they come after the stand-in above.
+    patch_set_module_inplace_false()
+    point_mmcls_placeholders_at_mmpretrain()
+    patch_dkd_loss_reduction()
 
 
 __all__ = [
     'apply_compat', 'safe_torch_load', 'UnsafeCheckpointError',
-    'CorruptCheckpointError', 'MMRazorQuantizationUnavailable'
+    'CorruptCheckpointError', 'CheckpointDownloadError',
+    'UnsupportedCheckpointSchemeError', 'MMRazorQuantizationUnavailable'
 ]

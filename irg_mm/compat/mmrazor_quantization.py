@@ -14,12 +14,9 @@ from typing import Any, NoReturn
 
 import torch
 
+from irg_mm.errors import MMRazorQuantizationUnavailable
+
 STRUCTURES_MODULE = 'mmrazor.structures.quantization'
-
-
-class MMRazorQuantizationUnavailable(ImportError):
-    """Raised when MMRazor's quantization code is used on a torch it does not
-    support."""
 
 
 def _unavailable_message(name: str) -> str:

@@ -63,10 +63,13 @@ def get_installed_path(package: str) -> str:
     dist = _distribution(package)
     if dist is not None:
         location = str(dist.locate_file(''))
-        candidate = osp.join(location, package)
-        if osp.exists(candidate):
-            return candidate
-        return osp.join(location, _top_level_module(dist, package))
+        module = _top_level_module(dist, package)
+        for name in (package, module):
+            if osp.isdir(osp.join(location, name)):
+                return osp.join(location, name)
+        # An editable install (pip install -e) keeps the package in its
+        # checkout, outside the distribution's location: ask the importer.
+        package = module
     spec = importlib.util.find_spec(package)
     if spec is None:
         raise ModuleNotFoundError(f'package {package!r} is not installed')

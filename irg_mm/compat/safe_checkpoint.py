@@ -6,18 +6,21 @@ few non-tensor objects that mmengine writes into every checkpoint (the
 message hub's :class:`~mmengine.logging.HistoryBuffer`, numpy scalars and
 arrays), so ``--resume`` and ``load_from`` break. Instead of falling back to
 ``weights_only=False``, which runs any code a ``.pth`` file carries, the exact
-globals mmengine stores are allow-listed, and mmengine's local-file loader is
-replaced by one that always loads safely and explains every refusal.
+globals mmengine stores are allow-listed, and every checkpoint mmengine loads
+ends in :func:`safe_torch_load`, which always loads safely and explains every
+refusal (local files through :func:`load_from_local`, every remote scheme
+through :mod:`irg_mm.compat.remote_checkpoint`).
 """
 import os.path as osp
 import pickle
 import zipfile
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, List, Optional, Union
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
+
+from irg_mm.errors import CorruptCheckpointError, UnsafeCheckpointError
 
 try:  # numpy >= 2 moved the pickling helpers into numpy._core.
     from numpy._core import multiarray as _np_multiarray
@@ -29,14 +32,6 @@ except ImportError:  # pragma: no cover - numpy 1.x
 HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
 # numpy >= 1.25 rebuilds each dtype as an instance of its own class.
 NUMPY_DTYPE_CODES = '?bBhHiIlLqQefdgFDG'
-
-
-class UnsafeCheckpointError(pickle.UnpicklingError):
-    """A checkpoint holds pickled objects outside the allow-list."""
-
-
-class CorruptCheckpointError(RuntimeError):
-    """A checkpoint file is truncated or not a checkpoint at all."""
 
 
 def history_buffer_getattr(owner: Any, name: str) -> Any:
@@ -158,13 +153,3 @@ def load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
             f'Checkpoint {filename} does not exist. Check the path given to '
             '`load_from`, `--resume` or the teacher\'s `init_cfg`.')
     return safe_torch_load(filename, map_location=map_location)
-
-
-def install_safe_local_loader() -> Callable:
-    """Register :func:`load_from_local` as mmengine's local-file scheme.
-
-    Returns:
-        Callable: The registered loader.
-    """
-    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
-    return load_from_local

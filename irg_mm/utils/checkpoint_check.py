@@ -6,33 +6,58 @@ MMRazor loads ``teacher_ckpt`` with mmengine's non-strict
 student then learns from a partly random teacher. A ``--resume`` from a
 truncated latest checkpoint fails after the whole Runner is built, without
 saying which earlier checkpoint still works. Both are checked here, loading
-through irg_mm's safe loader (:func:`irg_mm.compat.safe_torch_load`).
+through irg_mm's safe loader (:func:`irg_mm.compat.safe_torch_load`); a
+remote checkpoint (``https://``, ``torchvision://``, ...) is downloaded once
+to the torch hub cache by irg_mm's safe scheme loaders, where the run then
+finds it.
 """
 import glob
 import os.path as osp
 import re
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-from irg_mm.compat import CorruptCheckpointError, safe_torch_load
+from irg_mm.compat import safe_torch_load
+from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
+                           TeacherCheckpointError, UnsafeCheckpointError)
 
 # Keys mmengine's load_state_dict does not report missing either.
 IGNORED_MISSING = 'num_batches_tracked'
 # Shown per list in an error; the count says how many more there are.
 MAX_LISTED_KEYS = 8
-
-
-class TeacherCheckpointError(ValueError):
-    """``model.teacher_ckpt`` does not fit the teacher."""
+# What loading a remote checkpoint raises with the URL already named.
+REMOTE_LOAD_ERRORS = (UnsafeCheckpointError, CorruptCheckpointError,
+                      CheckpointDownloadError)
 
 
 def _is_remote(path: str) -> bool:
     return '://' in path
+
+
+def _load_checkpoint(path: str, key: Optional[str] = None) -> Any:
+    """Load a checkpoint the way the run will, naming ``key`` in errors.
+
+    Local files load with :func:`safe_torch_load`; a remote path goes
+    through ``CheckpointLoader``, whose every scheme irg_mm made safe, so
+    it is downloaded once and the run reads it from the cache.
+    """
+    if not _is_remote(path):
+        return safe_torch_load(
+            path,
+            map_location='cpu',
+            description=f'{key}={path!r}' if key else None)
+    try:
+        return CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    except REMOTE_LOAD_ERRORS as error:
+        if key is None:
+            raise
+        raise type(error)(f'{key}: {error}') from error
 
 
 def _state_dict(path: str, checkpoint: object) -> Dict[str, torch.Tensor]:
@@ -72,7 +97,8 @@ def _prefix_hint(given: List[str], expected: List[str]) -> str:
 def check_teacher_checkpoint(path: Optional[str], teacher: nn.Module) -> None:
     """Check that ``model.teacher_ckpt`` holds exactly the teacher's weights.
 
-    Remote checkpoints (``https://...``) are left to mmengine.
+    A remote checkpoint (``https://...``, ``torchvision://...``) is
+    downloaded to the torch hub cache and checked the same way.
 
     Args:
         path (str, optional): ``model.teacher_ckpt``; None skips the check.
@@ -80,20 +106,20 @@ def check_teacher_checkpoint(path: Optional[str], teacher: nn.Module) -> None:
 
     Raises:
         FileNotFoundError: The file does not exist.
+        CheckpointDownloadError: A remote file could not be downloaded.
         CorruptCheckpointError: The file is truncated or no checkpoint.
         UnsafeCheckpointError: The file holds objects that could run code.
         TeacherCheckpointError: Keys are missing or unexpected, or shapes
             differ; the message lists them.
     """
-    if not path or _is_remote(path):
+    if not path:
         return
-    if not osp.isfile(path):
+    if not _is_remote(path) and not osp.isfile(path):
         raise FileNotFoundError(
             f'model.teacher_ckpt={path!r} does not exist: train the teacher '
             'first (e.g. tools/train.py with its own config) or fix the path, '
             'e.g. --cfg-options model.teacher_ckpt=PATH')
-    checkpoint = safe_torch_load(
-        path, map_location='cpu', description=f'model.teacher_ckpt={path!r}')
+    checkpoint = _load_checkpoint(path, key='model.teacher_ckpt')
     given = _state_dict(path, checkpoint)
     expected = teacher.state_dict()
     missing = [
@@ -175,20 +201,29 @@ def check_resume_checkpoint(cfg: Config) -> None:
     Raises:
         CorruptCheckpointError: The checkpoint is truncated or corrupt; the
             message names it and the previous checkpoint to resume from.
+        CheckpointDownloadError: A remote checkpoint could not be
+            downloaded.
         UnsafeCheckpointError: The checkpoint holds objects that could run
             code (from :func:`safe_torch_load`, which names the file).
     """
     path = _resume_source(cfg)
-    if path is None or _is_remote(path):
+    if path is None:
         return
     try:
-        safe_torch_load(path, map_location='cpu')
+        _load_checkpoint(path)
     except CorruptCheckpointError as error:
-        previous = _newest_checkpoint(osp.dirname(path), exclude=path)
-        advice = (f'The previous checkpoint is {previous}: resume from it '
-                  f'with `--resume {previous}`, or move {path} away and '
-                  'use `--resume`.' if previous else
-                  f'No other checkpoint is in {osp.dirname(path)}: start '
-                  'again without --resume.')
         raise CorruptCheckpointError(
-            f'Cannot resume: {error} {advice}') from error
+            f'Cannot resume: {error}{_resume_advice(path)}') from error
+
+
+def _resume_advice(path: str) -> str:
+    """Which checkpoint beside a corrupt local one to resume from."""
+    if _is_remote(path):
+        return ''
+    previous = _newest_checkpoint(osp.dirname(path), exclude=path)
+    if previous:
+        return (f' The previous checkpoint is {previous}: resume from it '
+                f'with `--resume {previous}`, or move {path} away and use '
+                '`--resume`.')
+    return (f' No other checkpoint is in {osp.dirname(path)}: start again '
+            'without --resume.')

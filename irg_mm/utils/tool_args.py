@@ -5,27 +5,41 @@ import os
 import os.path as osp
 from typing import Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from irg_mm.engine.hooks.distill_check_hook import (DistillCheckHook,
                                                     distill_algorithm)
 from .checkpoint_check import check_resume_checkpoint, resolve_auto_resume
+from .cli_literals import CfgOptionsAction, hook_config
 from .config_check import check_distill_config
-from .distributed import init_cpu_distributed
+from .distributed import init_distributed
 from .process_lifetime import end_with_launcher
+from .schedule_check import check_schedule
+from .visualizer_check import check_vis_backends
 
 
 def load_config(path: str) -> Config:
-    """Load a config file, or a packaged one such as
-    ``mmpretrain::resnet/resnet18_8xb32_in1k.py``.
+    """Load a config file, or one a package ships.
+
+    ``package::relative/path.py`` reads the configs installed with a package:
+    irg_mm's own (``irg_mm::irg/resnet18_resnet50_imagenet.py``), MMRazor's
+    (``mmrazor::distill/mmcls/kd/kd_logits_resnet34_resnet18_8xb32_in1k.py``,
+    whose ``mmcls::`` bases irg_mm reads as mmpretrain's) or mmpretrain's.
+    Loading downloads nothing: no weights (the model's own ``pretrained``
+    and ``teacher_ckpt`` are read when it is built) and no missing package.
 
     Args:
         path (str): A config path, or ``package::relative/path.py``.
 
     Returns:
         Config: The loaded config.
+
+    Raises:
+        FileNotFoundError: The package ships no such config (the message
+            names the nearest).
+        ModuleNotFoundError: The package is not installed.
     """
     if '::' in path:
         from mmengine.hub import get_config
@@ -34,8 +48,8 @@ def load_config(path: str) -> Config:
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
-    """Add ``--work-dir``, ``--cfg-options``, ``--channels-last``,
-    ``--launcher`` and ``--local-rank``.
+    """Add ``--work-dir``, ``--cfg-options``, ``--custom-hooks``,
+    ``--channels-last``, ``--launcher`` and ``--local-rank``.
 
     Args:
         parser (argparse.ArgumentParser): The tool's parser.
@@ -44,9 +58,19 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. train_cfg.max_epochs=2 '
-        'model.distiller.edges.loss_weight=0.5')
+        'model.distiller.edges.loss_weight=0.5; dict(...) values work too, '
+        "e.g. \"custom_hooks=[dict(type='ChannelsLastHook')]\" (replaces "
+        'the list)')
+    parser.add_argument(
+        '--custom-hooks',
+        nargs='+',
+        type=hook_config,
+        default=[],
+        metavar='"dict(type=...)"',
+        help='add hooks to the config\'s custom_hooks, e.g. '
+        "\"dict(type='IRGGraphMonitorHook', interval=10)\"")
     parser.add_argument(
         '--channels-last',
         action='store_true',
@@ -71,8 +95,8 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
 
 
 def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply ``--cfg-options``, ``--channels-last``, ``--launcher`` and
-    ``--work-dir`` to a config.
+    """Apply ``--cfg-options``, ``--custom-hooks``, ``--channels-last``,
+    ``--launcher`` and ``--work-dir`` to a config.
 
     Without ``--work-dir`` or a ``work_dir`` in the config, runs go to
     ``./work_dirs/<config name>`` as in every OpenMMLab project.
@@ -86,11 +110,11 @@ def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
     """
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    added_hooks = list(args.custom_hooks)
     if args.channels_last:
-        cfg.custom_hooks = [
-            *cfg.get('custom_hooks', []),
-            dict(type='ChannelsLastHook')
-        ]
+        added_hooks.append(dict(type='ChannelsLastHook'))
+    if added_hooks:
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []), *added_hooks]
     cfg.launcher = args.launcher
     work_dir: Optional[str] = args.work_dir or cfg.get('work_dir')
     cfg.work_dir = work_dir or osp.join(
@@ -114,10 +138,12 @@ def build_runner(cfg: Config) -> Runner:
     Returns:
         Runner: The runner, ready to train or test.
     """
+    check_vis_backends(cfg)
+    check_schedule(cfg)
     check_distill_config(cfg)
     resolve_auto_resume(cfg)
     check_resume_checkpoint(cfg)
-    init_cpu_distributed(cfg)
+    init_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)
     if distill_algorithm(runner.model) is not None and not any(

@@ -9,13 +9,15 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
-from irg_mm.compat import CorruptCheckpointError, UnsafeCheckpointError
-from irg_mm.errors import ConfigError
-from .checkpoint_check import TeacherCheckpointError
-from .work_dir_lock import WorkDirBusyError
+from irg_mm.errors import (CheckpointDownloadError, ConfigError,
+                           CorruptCheckpointError, TeacherCheckpointError,
+                           UnsafeCheckpointError,
+                           UnsupportedCheckpointSchemeError, WorkDirBusyError)
 
 USER_ERRORS = (ConfigError, TeacherCheckpointError, CorruptCheckpointError,
-               UnsafeCheckpointError, WorkDirBusyError, FileNotFoundError)
+               UnsafeCheckpointError, CheckpointDownloadError,
+               UnsupportedCheckpointSchemeError, WorkDirBusyError,
+               FileNotFoundError)
 
 
 @contextmanager

@@ -6,11 +6,9 @@ import os.path as osp
 import socket
 from typing import IO, Optional
 
+from irg_mm.errors import WorkDirBusyError
+
 LOCK_NAME = '.irg_mm_train.lock'
-
-
-class WorkDirBusyError(RuntimeError):
-    """Another training run holds the work dir."""
 
 
 def lock_work_dir(work_dir: str) -> Optional[IO]:

@@ -10,7 +10,7 @@ from irg_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
                            safe_torch_load)
 
 
-class _WritesMarker:
+class WritesMarker:
     """Pickles into a call that would create a file if it ever ran."""
 
     def __init__(self, marker: str) -> None:
@@ -99,7 +99,7 @@ def test_empty_history_buffer_loads(tmp_path):
 def test_pickled_code_is_refused_and_never_runs(tmp_path):
     marker = tmp_path / 'payload_ran'
     path = tmp_path / 'evil.pth'
-    torch.save({'state_dict': {}, 'meta': _WritesMarker(str(marker))}, path)
+    torch.save({'state_dict': {}, 'meta': WritesMarker(str(marker))}, path)
     with pytest.raises(UnsafeCheckpointError, match='Nothing from the file'):
         CheckpointLoader.load_checkpoint(str(path))
     assert not marker.exists()

@@ -118,6 +118,45 @@ def test_student_only_checkpoint_needs_teacher_ckpt(tmp_path, checkpoints,
         ])
 
 
+def panel_titles(fig) -> list:
+    """The titles of the figure's plots (colour bars have none)."""
+    return [ax.get_title() for ax in fig.axes if ax.get_title()]
+
+
+def test_one_to_many_draws_the_teacher_matrix_once(checkpoints, tool):
+    # The MTK config's three edge terms all read teacher backbone.layer3.2.
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIG))
+    init_default_scope('mmpretrain')
+    model = tool.build_model(cfg, checkpoints['full'])
+    batch, classes = tool.first_val_batch(cfg, 16)
+    pairs, labels = tool.record_graphs(model, batch)
+    fig = tool.draw(pairs, [pair.agreement() for pair in pairs], labels,
+                    classes, 'mtk', DPI)
+    titles = panel_titles(fig)
+    assert [t for t in titles if t.startswith('teacher')
+            ] == ['teacher backbone.layer3.2\nfor edge0, edge1, edge2']
+    assert sum(t.startswith('student') for t in titles) == 3
+    assert sum('student - teacher' in t for t in titles) == 3
+
+
+def test_different_teacher_matrices_each_get_a_panel(tool):
+    from irg_mm.engine import GraphPair
+    torch.manual_seed(0)
+    pairs = [
+        GraphPair(f'loss_irg_edge{i}', 'edge', f'student.{i}', source,
+                  torch.rand(8, 8), teacher)
+        for i, (source, teacher) in enumerate([(
+            'teacher.a', torch.rand(8, 8)), ('teacher.b', torch.rand(8, 8))])
+    ]
+    labels = torch.arange(8) % 2
+    fig = tool.draw(pairs, [pair.agreement() for pair in pairs], labels,
+                    ['even', 'odd'], 'two teachers', DPI)
+    assert [t for t in panel_titles(fig) if t.startswith('teacher')
+            ] == ['teacher teacher.a', 'teacher teacher.b']
+
+
 def test_class_segments(tool):
     labels = torch.tensor([0, 0, 2, 3, 3])
     assert tool.class_segments(labels) == [(0, 0, 2), (2, 2, 3), (3, 3, 5)]

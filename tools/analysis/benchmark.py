@@ -184,7 +184,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=list(STEPS),
         help='training-step variants to run')
     parser.add_argument('--worker', nargs='+', help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.device.startswith('cuda') and not torch.cuda.is_available():
+        parser.error(f'--device {args.device}: torch.cuda.is_available() is '
+                     'False on this machine; use --device cpu')
+    return args
 
 
 # ----------------------------------------------------------------------------

@@ -30,13 +30,14 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
-from irg_mm.utils import end_with_parent
+from irg_mm.utils import end_with_parent, load_scalars
 from irg_mm.utils.benchmark_report import RunResult, write_report
+from irg_mm.utils.cli_literals import parse_cfg_options
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOP1 = 'accuracy/top1'
@@ -131,12 +132,6 @@ def final_checkpoint(spec: Config, run: Run) -> str:
     return osp.join(run_dir(spec, run), name)
 
 
-def parse_cfg_options(options: List[str]) -> dict:
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='*', action=DictAction)
-    return parser.parse_args(['--cfg-options', *options]).cfg_options or {}
-
-
 def call_tool(command: List[str], log_path: str, threads: int) -> None:
     """Run one tools/ command, its output appended to ``log_path``."""
     env = dict(
@@ -193,24 +188,15 @@ def train_and_test(spec: Config, run: Run, teacher_ckpt: Optional[str],
     collect_logs(spec, run)
 
 
-def training_scalars(work: str) -> List[dict]:
-    """Every scalar record of every (resumed) training attempt, in order."""
-    records = []
-    for attempt in sorted(d for d in os.listdir(work) if d[:8].isdigit()):
-        path = osp.join(work, attempt, 'vis_data', 'scalars.json')
-        if osp.isfile(path):
-            with open(path, encoding='utf-8') as f:
-                records.extend(json.loads(line) for line in f)
-    return records
-
-
 def collect_logs(spec: Config, run: Run) -> None:
     """Copy a finished run's small logs to the log dir; the last file
     written, ``run.json``, marks the run as finished."""
     work, target = run_dir(spec, run), log_dir(spec, run)
     os.makedirs(target, exist_ok=True)
     with open(osp.join(target, 'scalars.json'), 'w', encoding='utf-8') as f:
-        f.writelines(json.dumps(r) + '\n' for r in training_scalars(work))
+        f.writelines(
+            json.dumps(r) + '\n'
+            for r in load_scalars(work, every_attempt=True))
     if spec.evaluate_test:
         shutil.copyfile(
             osp.join(work, 'test_metrics.json'),

@@ -8,7 +8,10 @@ config's validation data, exactly as a training step records them, and
 writes one PNG with one row per IRG term of the distiller:
 
 - an edge term (``IRGEdgeLoss``): the teacher's and the student's ``B x B``
-  edge matrix, each divided by its batch maximum, and student minus teacher;
+  edge matrix, each divided by its batch maximum, and student minus teacher.
+  Edge terms that share one teacher matrix (one teacher layer supervising
+  several student layers, as in the one-to-many mode) sit in adjacent rows,
+  and their teacher matrix is drawn once, spanning those rows;
 - a transformation term (``IRGTransformLoss``): the two transformation
   vectors, each divided by its batch maximum, in one plot.
 
@@ -34,7 +37,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from mmengine.config import Config, DictAction
+from matplotlib.gridspec import GridSpec
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -45,6 +49,7 @@ from torch import Tensor, nn
 
 from irg_mm.engine import GraphPair, collect_graph_pairs
 from irg_mm.engine.graph_agreement import EDGE
+from irg_mm.utils.cli_literals import CfgOptionsAction
 
 # Edge rows are three square panels; a transformation row is one wide plot.
 PANEL_INCHES = 3.2
@@ -53,6 +58,8 @@ COLUMNS = 3
 
 # pearson r and mean absolute difference of one term, see GraphPair.
 Agreement = Dict[str, float]
+# The agreement of each term, by loss name.
+AgreementOf = Dict[str, Agreement]
 # (label, start, end) of each run of one class in the sorted batch.
 Segments = List[Tuple[int, int, int]]
 
@@ -75,7 +82,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. model.teacher_ckpt=teacher.pth')
     return parser.parse_args(argv)
 
@@ -188,30 +195,91 @@ def mark_classes(ax: Axes, segments: Segments, classes: List[str],
         ax.set_yticks(centres, names, fontsize=6)
 
 
-def draw_edges(axes: Sequence[Axes], pair: GraphPair, order: Tensor,
-               segments: Segments, classes: List[str],
-               agreement: Agreement) -> None:
-    """Draw teacher, student and their difference for one edge term."""
-    teacher = pair.teacher[order][:, order]
-    student = pair.student[order][:, order]
-    difference = student - teacher
-    limit = max(difference.abs().max().item(), 1e-6)
-    panels = [(teacher, f'teacher {pair.teacher_source}', 'viridis', 0, 1),
-              (student, f'student {pair.student_source}', 'viridis', 0, 1),
-              (difference, f'{pair.short_name}: student - teacher\n'
-               f'r = {agreement["corr"]:.3f}, MAD = {agreement["mad"]:.3f}',
-               'RdBu_r', -limit, limit)]
-    for ax, (values, title, cmap, low, high) in zip(axes, panels):
-        image = ax.imshow(
-            values.cpu(),
-            cmap=cmap,
-            vmin=low,
-            vmax=high,
-            interpolation='nearest')
-        ax.set_title(title, fontsize=8)
-        mark_classes(ax, segments, classes, matrix=True)
-        colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
-        colorbar.ax.tick_params(labelsize=6)
+def _shares_teacher(block: List[GraphPair], pair: GraphPair) -> bool:
+    """Whether ``pair`` is an edge term with the teacher matrix of an edge
+    block."""
+    return (pair.kind == EDGE and block[0].kind == EDGE
+            and torch.equal(block[0].teacher, pair.teacher))
+
+
+def figure_blocks(pairs: List[GraphPair]) -> List[List[GraphPair]]:
+    """Group the terms into the blocks of rows of the figure.
+
+    Edge terms with equal teacher matrices (one teacher layer supervising
+    several student layers, the paper's one-to-many mode) form one block,
+    placed where the first of them is, and share one teacher panel. Every
+    other term is a block of its own.
+
+    Args:
+        pairs (list[GraphPair]): The terms, in the distiller's order.
+
+    Returns:
+        list[list[GraphPair]]: The blocks, in the order of their first term.
+    """
+    blocks: List[List[GraphPair]] = []
+    for pair in pairs:
+        shared = next(
+            (block for block in blocks if _shares_teacher(block, pair)), None)
+        if shared is None:
+            blocks.append([pair])
+        else:
+            shared.append(pair)
+    return blocks
+
+
+def show_matrix(ax: Axes,
+                values: Tensor,
+                title: str,
+                cmap: str,
+                limits: Tuple[float, float],
+                segments: Segments,
+                classes: List[str],
+                colorbar_shrink: float = 1.0) -> None:
+    """Draw one class-sorted matrix with its title and colour bar."""
+    image = ax.imshow(
+        values.cpu(),
+        cmap=cmap,
+        vmin=limits[0],
+        vmax=limits[1],
+        interpolation='nearest')
+    ax.set_title(title, fontsize=8)
+    mark_classes(ax, segments, classes, matrix=True)
+    colorbar = ax.figure.colorbar(
+        image, ax=ax, fraction=0.046, pad=0.02, shrink=colorbar_shrink)
+    colorbar.ax.tick_params(labelsize=6)
+
+
+def draw_edge_block(fig: Figure, grid: GridSpec, first_row: int,
+                    block: List[GraphPair], order: Tensor, segments: Segments,
+                    classes: List[str], agreements: AgreementOf) -> None:
+    """Draw the teacher matrix of a block once, spanning its rows, and the
+    student and student minus teacher of each of its edge terms."""
+    teacher = block[0].teacher[order][:, order]
+    title = f'teacher {block[0].teacher_source}'
+    if len(block) > 1:
+        title += '\nfor ' + ', '.join(pair.short_name for pair in block)
+    show_matrix(
+        fig.add_subplot(grid[first_row:first_row + len(block), 0]),
+        teacher,
+        title,
+        'viridis', (0, 1),
+        segments,
+        classes,
+        colorbar_shrink=1 / len(block))
+    for row, pair in enumerate(block, start=first_row):
+        student = pair.student[order][:, order]
+        difference = student - teacher
+        limit = max(difference.abs().max().item(), 1e-6)
+        agreement = agreements[pair.loss_name]
+        show_matrix(
+            fig.add_subplot(grid[row, 1]), student,
+            f'student {pair.student_source}', 'viridis', (0, 1), segments,
+            classes)
+        show_matrix(
+            fig.add_subplot(grid[row, 2]), difference,
+            f'{pair.short_name}: student - teacher\n'
+            f'r = {agreement["corr"]:.3f}, MAD = {agreement["mad"]:.3f}',
+            'RdBu_r', (-limit, limit), segments, classes)
 
 
 def draw_transform(ax: Axes, pair: GraphPair, order: Tensor,
@@ -237,29 +305,36 @@ def draw_transform(ax: Axes, pair: GraphPair, order: Tensor,
 
 def draw(pairs: List[GraphPair], agreements: List[Agreement], labels: Tensor,
          classes: List[str], title: str, dpi: int) -> Figure:
-    """Lay out one row per IRG term; see the module docstring for sizes."""
+    """Lay out one row per IRG term, edge terms that share a teacher matrix
+    next to each other; see the module docstring for sizes."""
     order = torch.argsort(labels, stable=True)
     segments = class_segments(labels[order])
+    blocks = figure_blocks(pairs)
     heights = [
         PANEL_INCHES if pair.kind == EDGE else TRANSFORM_ROW_INCHES
-        for pair in pairs
+        for block in blocks for pair in block
     ]
+    agreement_of = {
+        pair.loss_name: agreement
+        for pair, agreement in zip(pairs, agreements)
+    }
     fig = Figure(
         figsize=(COLUMNS * PANEL_INCHES, sum(heights)),
         dpi=dpi,
         layout='constrained')
     FigureCanvasAgg(fig)  # attaches itself as fig.canvas
     fig.suptitle(title, fontsize=9)
-    grid = fig.add_gridspec(len(pairs), COLUMNS, height_ratios=heights)
-    for row, (pair, agreement) in enumerate(
-            zip(track_iter_progress(pairs), agreements)):
-        if pair.kind == EDGE:
-            axes = [fig.add_subplot(grid[row, col]) for col in range(COLUMNS)]
-            draw_edges(axes, pair, order, segments, classes, agreement)
+    grid = fig.add_gridspec(len(heights), COLUMNS, height_ratios=heights)
+    row = 0
+    for block in track_iter_progress(blocks):
+        if block[0].kind == EDGE:
+            draw_edge_block(fig, grid, row, block, order, segments, classes,
+                            agreement_of)
         else:
             draw_transform(
-                fig.add_subplot(grid[row, :]), pair, order, segments, classes,
-                agreement)
+                fig.add_subplot(grid[row, :]), block[0], order, segments,
+                classes, agreement_of[block[0].loss_name])
+        row += len(block)
     return fig
 
 

@@ -1,0 +1,144 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""MMRazor 1.0.0's own classification configs, unchanged, on this stack.
+
+MMRazor ships them inside its wheel (``mmrazor::distill/mmcls/...`` and the
+``mmrazor::vanilla/mmcls/...`` ones they inherit); all of them name mmcls,
+which irg_mm reads as mmpretrain. Each config loads; each model builds
+(student and teacher without their weights: ``pretrained`` off, teacher
+checkpoints replaced by a random teacher saved locally), every data pipeline
+builds, and irg_mm's pre-flight accepts it. No socket may connect meanwhile.
+The KD-logits config trains two iterations through ``tools/train.py`` on a
+tiny ImageNet-style folder, at 32 pixels instead of 224 (CPU time).
+"""
+import os.path as osp
+import socket
+from typing import Iterator, List
+
+import pytest
+import torch
+from mmengine.dataset import Compose
+from mmengine.hub import get_config, get_model
+from mmengine.registry import MODELS, init_default_scope
+from mmrazor.models.algorithms import SingleTeacherDistill
+
+from irg_mm.compat.packaged_configs import packaged_config_names
+from irg_mm.utils import load_scalars
+from irg_mm.utils.config_check import check_distill_config
+from tiny_data import make_imagenet
+
+CONFIGS = [
+    name for name in packaged_config_names('mmrazor')
+    if name.startswith(('distill/mmcls/', 'vanilla/mmcls/'))
+    # Dataset files are bases of the configs beside them.
+    and '/datasets/' not in name
+]
+NOT_HERE = {
+    'distill/mmcls/deit/deit-base_regnety160_pt-16xb64_in1k.py':
+    "its teacher is timm's RegNetY-160 (TIMMBackbone; timm is not installed "
+    'and its pretrained=True downloads) and its student head, MMRazor\'s '
+    'DeiTClsHead, subclasses an mmcls placeholder',
+}
+KD_CONFIG = ('mmrazor::distill/mmcls/kd/'
+             'kd_logits_resnet34_resnet18_8xb32_in1k.py')
+SIDE = 32
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Fail any connection: every weight here must come from local files."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f'a test tried to connect to {args[1:]}')
+
+    monkeypatch.setattr(socket.socket, 'connect', refuse)
+
+
+def _without_weights(cfg: object) -> None:
+    """Switch off every download of weights a model config asks for."""
+    if isinstance(cfg, dict):
+        if 'cfg_path' in cfg:
+            cfg['pretrained'] = False
+        for key in ('ckpt_path', 'teacher_ckpt'):
+            cfg.pop(key, None)
+        for value in cfg.values():
+            _without_weights(value)
+    elif isinstance(cfg, list):
+        for value in cfg:
+            _without_weights(value)
+
+
+def _pipelines(cfg: object) -> Iterator[List[dict]]:
+    """Every ``pipeline`` in a (possibly wrapped) dataset config."""
+    if isinstance(cfg, dict):
+        for key, value in cfg.items():
+            if key == 'pipeline':
+                yield value
+            else:
+                yield from _pipelines(value)
+
+
+def test_every_config_is_run_or_listed_with_its_reason():
+    assert len(CONFIGS) >= 20, CONFIGS
+    assert set(NOT_HERE) <= set(CONFIGS)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_loads(config):
+    cfg = get_config(f'mmrazor::{config}')
+    # mmcls' bases are mmpretrain's: its runtime, datasets and schedules.
+    assert cfg.default_scope == 'mmpretrain'
+    assert 'model' in cfg and 'train_dataloader' in cfg
+
+
+@pytest.mark.parametrize(
+    'config', [config for config in CONFIGS if config not in NOT_HERE])
+def test_model_and_pipelines_build_and_pass_preflight(config, tmp_path):
+    cfg = get_config(f'mmrazor::{config}')
+    init_default_scope(cfg.default_scope)
+    _without_weights(cfg.model)
+    model = MODELS.build(cfg.model)
+    for loader in ('train_dataloader', 'val_dataloader'):
+        for pipeline in _pipelines(cfg[loader]):
+            Compose(pipeline)
+    if isinstance(model, SingleTeacherDistill):
+        # The pre-flight also checks that the teacher checkpoint fits.
+        teacher_ckpt = str(tmp_path / 'teacher.pth')
+        torch.save({'state_dict': model.teacher.state_dict()}, teacher_ckpt)
+        cfg.model.teacher_ckpt = teacher_ckpt
+        assert model.student is not model.teacher
+    check_distill_config(cfg)
+
+
+def test_kd_logits_config_trains_through_train_tool(tmp_path, python_runner):
+    teacher = get_model('mmcls::resnet/resnet34_8xb32_in1k.py')
+    teacher_ckpt = str(tmp_path / 'resnet34.pth')
+    torch.save({'state_dict': teacher.state_dict()}, teacher_ckpt)
+    data_root = make_imagenet(str(tmp_path / 'imagenet'), num_images=4)
+    work_dir = tmp_path / 'work'
+    options = [
+        f'model.teacher_ckpt={teacher_ckpt}',
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        # 4 images, 2 per batch, 1 epoch: two iterations.
+        'train_dataloader.batch_size=2',
+        'val_dataloader.batch_size=2',
+        'train_dataloader.num_workers=0',
+        'val_dataloader.num_workers=0',
+        'train_cfg.max_epochs=1',
+        'default_hooks.logger.interval=1',
+        # RandomResizedCrop, ResizeEdge and CenterCrop at 32 pixels.
+        f'train_dataloader.dataset.pipeline.1.scale={SIDE}',
+        f'val_dataloader.dataset.pipeline.1.scale={SIDE}',
+        f'val_dataloader.dataset.pipeline.2.crop_size={SIDE}'
+    ]
+    result = python_runner([
+        'tools/train.py', KD_CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options', *options
+    ])
+    log = result.stdout + result.stderr
+    assert log.count('resolve to mmpretrain') == 1
+    records = load_scalars(str(work_dir))
+    losses = [r['distill.loss_kl'] for r in records if 'distill.loss_kl' in r]
+    assert len(losses) == 2 and all(map(torch.isfinite, torch.tensor(losses)))
+    assert 'teacher.accuracy/top1' in records[-1]
+    assert osp.isfile(work_dir / 'epoch_1.pth')
