@@ -57,3 +57,22 @@ def test_connector_reads_no_values():
     assert vector.shape == (B, )
     vector.sum().backward()
     assert early.grad.shape == early.shape
+
+
+@pytest.mark.parametrize('loss, shape_S, shape_T', [
+    (IRGVertexLoss(), (B, 10), (B, 10)),
+    (IRGEdgeLoss(), (B, 16, 4, 4), (B, 64)),
+    (IRGTransformLoss(), (B, ), (B, )),
+])
+def test_profiler_sees_no_scalar_read(loss, shape_S, shape_T):
+    """``aten::_local_scalar_dense`` is the op behind ``.item()`` and
+    ``bool(tensor)``: on a GPU, a host synchronisation."""
+    preds_S = torch.randn(*shape_S, requires_grad=True)
+    preds_T = torch.randn(*shape_T)
+    loss(preds_S, preds_T).backward()  # the first call logs; warm up
+    with torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
+        loss(preds_S, preds_T).backward()
+    names = {event.name for event in profile.events()}
+    assert 'aten::_local_scalar_dense' not in names
+    assert any(name.startswith('aten::') for name in names)
