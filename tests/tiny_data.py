@@ -7,6 +7,9 @@ pickled batch files of random images. mmpretrain's CIFAR datasets check the
 md5 of every batch file against the real release, so :func:`unchecked_cifar`
 registers a subclass that skips only that comparison and otherwise reads the
 files exactly as mmpretrain does.
+
+:func:`cifar_classifier` builds the small He-ResNet classifiers that tests
+distil between.
 """
 import os
 import os.path as osp
@@ -16,7 +19,8 @@ from typing import Type
 import cv2
 import numpy as np
 from mmpretrain.datasets import CIFAR10, CIFAR100
-from mmpretrain.registry import DATASETS
+from mmpretrain.registry import DATASETS, MODELS
+from torch import nn
 
 CIFAR_SIDE = 32
 
@@ -147,3 +151,24 @@ def make_idx(root: str,
         with (gzip.open if gz else open)(path, 'wb') as f:
             f.write(data)
     return root
+
+
+def cifar_classifier(depth: int, width: int) -> nn.Module:
+    """A He ResNet for 10 classes, e.g. ``(8, 8)`` student, ``(20, 16)``
+    teacher.
+
+    Args:
+        depth (int): ``6n + 2`` layers.
+        width (int): Channels of the first stage.
+
+    Returns:
+        nn.Module: mmpretrain's ``ImageClassifier``.
+    """
+    return MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='HeResNetCIFAR', depth=depth, base_channels=width),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead', num_classes=10, in_channels=4 * width)))

@@ -9,8 +9,8 @@ import pytest
 import torch
 from cuda_cases import (AUTOCAST_DTYPES, DEVICES, full_float32,
                         skip_unless_autocasts)
-from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmrazor.registry import MODELS
+from tiny_data import cifar_classifier
 from torch import Tensor, nn
 
 DISTILLER = dict(
@@ -34,20 +34,10 @@ TERMS = {
 NETWORK_TOLERANCE = dict(rtol=1e-4, atol=1e-6)
 
 
-def _classifier(depth: int, width: int) -> nn.Module:
-    return PRETRAIN_MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(
-                type='HeResNetCIFAR', depth=depth, base_channels=width),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=10, in_channels=4 * width)))
-
 
 def _networks() -> Tuple[nn.Module, nn.Module]:
     torch.manual_seed(0)
-    return _classifier(8, 8), _classifier(20, 16).eval()
+    return cifar_classifier(8, 8), cifar_classifier(20, 16).eval()
 
 
 def _distill(student: nn.Module, teacher: nn.Module,

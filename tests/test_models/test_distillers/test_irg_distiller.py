@@ -1,8 +1,8 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 import pytest
 import torch
-from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmrazor.registry import MODELS
+from tiny_data import cifar_classifier
 
 from irg_mm.models.distillers import IRGDistiller, expand_irg
 
@@ -26,16 +26,6 @@ KD = dict(
             preds_S=dict(from_student=True, recorder='logits'),
             preds_T=dict(from_student=False, recorder='logits'))))
 
-
-def _classifier(depth: int, width: int) -> torch.nn.Module:
-    return PRETRAIN_MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(
-                type='HeResNetCIFAR', depth=depth, base_channels=width),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=10, in_channels=4 * width)))
 
 
 def test_one_to_many_edges_pair_every_student_layer_with_the_teacher():
@@ -87,7 +77,7 @@ def test_maps_are_recorded_whole_only_for_a_connector_that_needs_them():
 
 
 def test_pooled_records_give_the_same_transformation_as_whole_maps():
-    student, teacher = _classifier(8, 8), _classifier(20, 16)
+    student, teacher = cifar_classifier(8, 8), cifar_classifier(20, 16)
     images = torch.rand(4, 3, 16, 16)
     losses = []
     for pooling in ('avg', 'none'):
@@ -146,7 +136,7 @@ def test_built_distiller_computes_every_term():
             transforms=[TRANSFORM],
             **KD))
     assert isinstance(distiller, IRGDistiller)
-    student, teacher = _classifier(8, 8), _classifier(20, 16)
+    student, teacher = cifar_classifier(8, 8), cifar_classifier(20, 16)
     distiller.prepare_from_student(student)
     distiller.prepare_from_teacher(teacher)
     images = torch.rand(4, 3, 16, 16)
