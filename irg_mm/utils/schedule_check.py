@@ -25,11 +25,22 @@ def _training_length(cfg: Config) -> Optional[Tuple[bool, str, int]]:
     return None
 
 
-def _schedulers(cfg: Config) -> List[dict]:
-    schedulers = cfg.get('param_scheduler') or []
+def _listed(key: str, schedulers: object) -> List[Tuple[str, dict]]:
     if isinstance(schedulers, dict):
         schedulers = [schedulers]
-    return [s for s in schedulers if isinstance(s, dict)]
+    return [(f'{key}[{index}]', scheduler)
+            for index, scheduler in enumerate(schedulers or [])
+            if isinstance(scheduler, dict)]
+
+
+def _schedulers(cfg: Config) -> List[Tuple[str, dict]]:
+    """``(key, scheduler)`` of every scheduler, also of the per-optimizer
+    form ``param_scheduler=dict(generator=[...], architecture=[...])``."""
+    schedulers = cfg.get('param_scheduler')
+    if isinstance(schedulers, dict) and 'type' not in schedulers:
+        return [pair for name, value in schedulers.items()
+                for pair in _listed(f'param_scheduler.{name}', value)]
+    return _listed('param_scheduler', schedulers)
 
 
 def check_schedule(cfg: Config) -> None:
@@ -52,8 +63,8 @@ def check_schedule(cfg: Config) -> None:
         ConfigError: param_scheduler[0] (CosineAnnealingLR): begins at ...
     """
     length = _training_length(cfg)
-    for index, scheduler in enumerate(_schedulers(cfg)):
-        key = f'param_scheduler[{index}] ({scheduler.get("type")})'
+    for key, scheduler in _schedulers(cfg):
+        key = f'{key} ({scheduler.get("type")})'
         begin = scheduler.get('begin', 0)
         unit = 'epoch' if scheduler.get('by_epoch', True) else 'iteration'
         if 'end' in scheduler:

@@ -63,3 +63,16 @@ def test_iteration_schedules_are_checked_against_max_iters():
     with pytest.raises(ConfigError, match='begins at iteration 100, but '
                        'train_cfg.max_iters=100'):
         check_schedule(cfg)
+
+
+def test_per_optimizer_schedulers_are_checked_one_by_one():
+    cfg = Config(
+        dict(
+            train_cfg=dict(by_epoch=False, max_iters=100),
+            param_scheduler=dict(
+                architecture=[dict(type='LinearLR', by_epoch=False, end=50)],
+                generator=dict(
+                    type='LinearLR', by_epoch=False, begin=100))))
+    with pytest.raises(ConfigError, match=r'param_scheduler\.generator\[0\] '
+                       r'\(LinearLR\): begins at iteration 100'):
+        check_schedule(cfg)
