@@ -7,7 +7,7 @@ which irg_mm reads as mmpretrain. Each config loads; each model builds
 (student and teacher without their weights: ``pretrained`` off, teacher
 checkpoints replaced by a random teacher saved locally), every data pipeline
 builds, and irg_mm's pre-flight accepts it. No socket may connect meanwhile.
-Every distillation config but those in ``TRAIN_STEP_NOT_HERE`` then runs one
+Every distillation config then runs one
 ``train_step`` and one ``val_step`` on a generated batch at its own input
 size (224 or 32 pixels): finite losses, a changed student, an unchanged
 frozen teacher; the data-free ones inside their own DDP wrapper on a
@@ -46,11 +46,6 @@ NOT_HERE = {
 # Data-free algorithms train a generator beside the student, and reach it
 # through their distributed wrapper (model_wrapper_cfg).
 DATA_FREE = ('dafl', 'dfad', 'zskt')
-# Algorithms whose train_step needs more than a labelled batch.
-TRAIN_STEP_NOT_HERE = {
-    'crd': "CRD's loss reads contrast indices that its CRDDataset wrapper "
-    'adds to each sample',
-}
 
 
 def _family(config: str) -> str:
@@ -59,7 +54,7 @@ def _family(config: str) -> str:
 
 def _trainable(config: str) -> bool:
     return (config not in NOT_HERE and _family(config) != ''
-            and _family(config) not in (*TRAIN_STEP_NOT_HERE, *DATA_FREE))
+            and _family(config) not in DATA_FREE)
 
 
 KD_CONFIG = ('mmrazor::distill/mmcls/kd/'
@@ -185,15 +180,20 @@ def _labelled_batch(cfg, side: int, size: int = 2) -> dict:
     num_classes = 100 if 'cifar100' in str(cfg.train_dataloader) else (
         10 if side == 32 else 1000)
     generator = torch.Generator().manual_seed(0)
+    samples = [
+        DataSample().set_gt_label(index % num_classes)
+        for index in range(size)
+    ]
+    for index, sample in enumerate(samples):
+        # CRD's loss reads each sample's index in the data set (its
+        # CRDDataset wrapper packs it; negatives are drawn without one).
+        sample.set_field(torch.tensor(index), 'sample_idx')
     return dict(
         inputs=[
             torch.randint(0, 256, (3, side, side), dtype=torch.uint8,
                           generator=generator) for _ in range(size)
         ],
-        data_samples=[
-            DataSample().set_gt_label(index % num_classes)
-            for index in range(size)
-        ])
+        data_samples=samples)
 
 
 @pytest.mark.parametrize('config', [c for c in CONFIGS if _trainable(c)])
