@@ -1,12 +1,28 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-"""Run a function on several CPU processes joined over gloo."""
+"""Run a function on several CPU processes joined over gloo, and the small
+network the graph-scope tests distribute."""
 import os.path as osp
 import socket
-from typing import Callable, Dict
+from typing import Callable, Dict, Tuple
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from torch import Tensor, nn
+
+
+class TwoLayerStudent(nn.Module):
+    """Two layers of equal width: edges on the second, a transformation
+    between the first and the second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Linear(6, 8)
+        self.block = nn.Linear(8, 8)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        first = torch.relu(self.stem(x))
+        return first, torch.relu(self.block(first))
 
 
 def free_port() -> int:

@@ -2,12 +2,12 @@
 """graph_scope='global' with CUDA tensors: two gloo ranks on one GPU (the
 case tools/dist_train.sh hands to gloo because nccl refuses it) train like
 one process on the concatenated batch."""
-from typing import Dict, Tuple
+from typing import Dict
 
 import pytest
 import torch
 from cuda_cases import NEEDS_CUDA
-from gloo_ranks import run_gloo_ranks
+from gloo_ranks import TwoLayerStudent, run_gloo_ranks
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
@@ -21,22 +21,10 @@ FLOAT64_TOLERANCE = dict(rtol=1e-7, atol=1e-12)
 pytestmark = [pytest.mark.cuda, NEEDS_CUDA]
 
 
-class _Student(nn.Module):
-    """Edges on the second layer, a transformation between the two."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stem = nn.Linear(6, 8)
-        self.block = nn.Linear(8, 8)
-
-    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
-        first = torch.relu(self.stem(x))
-        return first, torch.relu(self.block(first))
-
 
 def _student() -> nn.Module:
     torch.manual_seed(0)
-    return _Student().double().cuda()
+    return TwoLayerStudent().double().cuda()
 
 
 def _batch(size: int) -> Dict[str, Tensor]:

@@ -17,7 +17,7 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 from torch import Tensor
-from gloo_ranks import free_port, run_gloo_ranks
+from gloo_ranks import TwoLayerStudent, free_port, run_gloo_ranks
 from torch.nn.parallel import DistributedDataParallel
 
 from irg_mm.models import IRGEdgeLoss, IRGTransformLoss
@@ -35,23 +35,10 @@ CASES = {
 }
 
 
-class _Student(nn.Module):
-    """Two layers of equal width: edges on the second, a transformation
-    between the first and the second."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.stem = nn.Linear(6, 8)
-        self.block = nn.Linear(8, 8)
-
-    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
-        first = torch.relu(self.stem(x))
-        return first, torch.relu(self.block(first))
-
-
-def _make_student() -> _Student:
+def _make_student() -> TwoLayerStudent:
     torch.manual_seed(0)
-    return _Student().double()
+    return TwoLayerStudent().double()
 
 
 def _make_batch(size: int) -> Dict[str, Tensor]:
