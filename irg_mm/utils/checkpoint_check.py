@@ -60,19 +60,36 @@ def _load_checkpoint(path: str, key: Optional[str] = None) -> Any:
         raise type(error)(f'{key}: {error}') from error
 
 
-def _state_dict(path: str, checkpoint: object) -> Dict[str, torch.Tensor]:
-    """The state dict as mmengine's ``load_checkpoint`` reads it."""
+def unwrapped_state_dict(
+        checkpoint: object) -> Optional[Dict[str, torch.Tensor]]:
+    """The weights of a loaded checkpoint as mmengine's ``load_checkpoint``
+    reads them: its ``state_dict``, a DDP ``module.`` prefix removed.
+
+    Args:
+        checkpoint (object): What the checkpoint file held.
+
+    Returns:
+        dict, optional: The weights by name; None if there is no dict.
+    """
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
         checkpoint = checkpoint['state_dict']
     if not isinstance(checkpoint, dict):
-        raise TeacherCheckpointError(
-            f'model.teacher_ckpt={path!r} holds no state dict (got '
-            f'{type(checkpoint).__name__}); save {{"state_dict": '
-            'teacher.state_dict()}}')
+        return None
     return {
         re.sub(r'^module\.', '', key): value
         for key, value in checkpoint.items()
     }
+
+
+def _state_dict(path: str, checkpoint: object) -> Dict[str, torch.Tensor]:
+    """The teacher checkpoint's weights, or an error naming the key."""
+    weights = unwrapped_state_dict(checkpoint)
+    if weights is None:
+        raise TeacherCheckpointError(
+            f'model.teacher_ckpt={path!r} holds no state dict (got '
+            f'{type(checkpoint).__name__}); save {{"state_dict": '
+            'teacher.state_dict()}}')
+    return weights
 
 
 def _listed(keys: List[str]) -> str:

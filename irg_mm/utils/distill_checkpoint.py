@@ -9,13 +9,13 @@ would report the student only. :func:`prepare_distill_test` takes the
 teacher from the checkpoint instead and tests both.
 """
 import os.path as osp
-import re
 from typing import List
 
 from mmengine.config import Config
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from irg_mm.errors import DistillConfigError
+from .checkpoint_check import unwrapped_state_dict
 
 STUDENT_PREFIX = 'architecture.'
 TEACHER_PREFIX = 'teacher.'
@@ -24,11 +24,9 @@ DISTILL_TEST_LOOP = 'SingleTeacherDistillTestLoop'
 
 def _state_dict_keys(path: str) -> List[str]:
     """The weight names of a checkpoint as mmengine loads them into a
-    model (a DDP ``module.`` prefix removed)."""
+    model."""
     checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
-        checkpoint = checkpoint['state_dict']
-    return [re.sub(r'^module\.', '', key) for key in checkpoint]
+    return list(unwrapped_state_dict(checkpoint) or {})
 
 
 def _has_file(teacher_ckpt: object) -> bool:
