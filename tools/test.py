@@ -12,15 +12,15 @@ Examples:
 import argparse
 import os.path as osp
 
-import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
 from mmengine.config import Config
 from mmengine.fileio import dump
 
-from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
-                          load_config, parse_runner_args)
-from irg_mm.utils.distill_checkpoint import prepare_distill_test
+import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
+from irg_mm.preflight import (add_runner_args, apply_runner_args, build_runner,
+                              load_config, parse_runner_args)
+from irg_mm.preflight.distill_checkpoint import prepare_distill_test
+from irg_mm.preflight.user_errors import exit_on_user_error
 from irg_mm.utils.process_lifetime import leave_process_group_at_exit
-from irg_mm.utils.user_errors import exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:

@@ -7,15 +7,15 @@ Examples:
 """
 import argparse
 
-import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
 from mmengine.config import Config
 
+import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
 from irg_mm.errors import ConfigError
-from irg_mm.utils import (add_runner_args, apply_runner_args, build_runner,
-                          load_config, parse_runner_args)
+from irg_mm.preflight import (add_runner_args, apply_runner_args, build_runner,
+                              load_config, parse_runner_args)
+from irg_mm.preflight.user_errors import exit_on_user_error
+from irg_mm.preflight.work_dir_lock import lock_work_dir
 from irg_mm.utils.process_lifetime import leave_process_group_at_exit
-from irg_mm.utils.user_errors import exit_on_user_error
-from irg_mm.utils.work_dir_lock import lock_work_dir
 
 
 def parse_args() -> argparse.Namespace:

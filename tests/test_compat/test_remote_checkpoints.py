@@ -22,13 +22,12 @@ from test_safe_checkpoint import WritesMarker
 
 from irg_mm.compat import (CheckpointDownloadError, CorruptCheckpointError,
                            UnsafeCheckpointError,
-                           UnsupportedCheckpointSchemeError)
-from irg_mm.compat import remote_checkpoint
+                           UnsupportedCheckpointSchemeError, remote_checkpoint)
 from irg_mm.compat.remote_checkpoint import (SAFE_LOADERS, hub_cache_path,
                                              install_safe_loaders)
-from irg_mm.utils.checkpoint_check import (TeacherCheckpointError,
-                                           check_resume_checkpoint,
-                                           check_teacher_checkpoint)
+from irg_mm.preflight.checkpoint_check import (TeacherCheckpointError,
+                                               check_resume_checkpoint,
+                                               check_teacher_checkpoint)
 
 # Every scheme mmengine 0.10.7 registers, as its prefix in CheckpointLoader.
 MMENGINE_PREFIXES = ('', 'http://', 'https://', 'torchvision://',

@@ -25,11 +25,11 @@ from mmengine.dataset import Compose
 from mmengine.hub import get_config, get_model
 from mmengine.registry import MODELS, init_default_scope
 from mmrazor.models.algorithms import SingleTeacherDistill
+from tiny_data import make_imagenet
 
 from irg_mm.compat.packaged_configs import packaged_config_names
+from irg_mm.preflight.config_check import check_distill_config
 from irg_mm.utils import load_scalars
-from irg_mm.utils.config_check import check_distill_config
-from tiny_data import make_imagenet
 
 CONFIGS = [
     name for name in packaged_config_names('mmrazor')

@@ -16,16 +16,16 @@ from typing import Callable, Optional
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
-from conftest import REPO_ROOT
 from irg_mm.compat import CorruptCheckpointError, UnsafeCheckpointError
 from irg_mm.engine import DistillCheckHook
 from irg_mm.models.distillers.distiller_keys import DistillConfigError
 from irg_mm.models.losses import irg_edge_loss
-from irg_mm.utils import build_runner
-from irg_mm.utils.checkpoint_check import TeacherCheckpointError
+from irg_mm.preflight import build_runner
+from irg_mm.preflight.checkpoint_check import TeacherCheckpointError
 
 IRG = 'configs/digits/irg_resnet8-w8_resnet20_digits.py'
 KD = 'configs/digits/kd_resnet8-w8_resnet20_digits.py'

@@ -16,12 +16,12 @@ import sys
 import mmengine.hub
 import mmengine.utils.package_utils
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.hub import get_config
 
-from conftest import REPO_ROOT
 from irg_mm.compat.packaged_configs import patch_packaged_config_paths
-from irg_mm.utils import load_config
+from irg_mm.preflight import load_config
 
 # What setup.py reads or ships.
 SOURCES = ('setup.py', 'setup.cfg', 'MANIFEST.in', 'README.md',
@@ -38,8 +38,8 @@ import json, sys
 import irg_mm
 from mmengine.config import Config
 from mmengine.registry import DATASETS, init_default_scope
-from irg_mm.utils import load_config
-from irg_mm.utils.config_check import check_distill_config
+from irg_mm.preflight import load_config
+from irg_mm.preflight.config_check import check_distill_config
 
 cfg = Config.fromfile('my_config.py')
 init_default_scope(cfg.default_scope)

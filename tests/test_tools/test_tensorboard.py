@@ -7,13 +7,13 @@ import os.path as osp
 import sys
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
-
 from irg_mm.errors import ConfigError
-from irg_mm.utils import add_runner_args, apply_runner_args, load_config
-from irg_mm.utils.visualizer_check import BACKEND_IMPORTS, check_vis_backends
+from irg_mm.preflight import add_runner_args, apply_runner_args, load_config
+from irg_mm.preflight.visualizer_check import (BACKEND_IMPORTS,
+                                               check_vis_backends)
 
 CONFIG = 'configs/digits/resnet8-w8_digits.py'
 # The line docs/visualization.md shows.

@@ -7,15 +7,14 @@ import shutil
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-
-from conftest import REPO_ROOT
 from test_train import QUICK
 
 from irg_mm.errors import DistillConfigError
+from irg_mm.preflight.distill_checkpoint import prepare_distill_test
 from irg_mm.utils import load_scalars
-from irg_mm.utils.distill_checkpoint import prepare_distill_test
 
 IRG_CONFIG = 'configs/digits/irg_resnet8-w8_resnet20_digits.py'
 STUDENT_CONFIG = 'configs/digits/resnet8-w8_digits.py'

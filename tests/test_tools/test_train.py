@@ -10,7 +10,6 @@ import time
 
 import pytest
 import torch
-
 from conftest import REPO_ROOT
 from gloo_ranks import free_port
 
@@ -29,9 +28,10 @@ QUICK = [
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory) -> str:
     """A locally saved random teacher, loaded through the real code path."""
-    import irg_mm  # noqa: F401
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
+
+    import irg_mm  # noqa: F401
     cfg = Config.fromfile(osp.join(REPO_ROOT, KD_CONFIG))
     teacher = MODELS.build(cfg.teacher_model)
     path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
@@ -137,7 +137,7 @@ def test_dist_train_and_test_two_cpu_processes(tmp_path, teacher_ckpt):
 def test_auto_resume_takes_a_checkpoint_saved_just_before_a_kill(tmp_path):
     from mmengine.config import Config
 
-    from irg_mm.utils.checkpoint_check import resolve_auto_resume
+    from irg_mm.preflight.checkpoint_check import resolve_auto_resume
     older, newer = tmp_path / 'epoch_1.pth', tmp_path / 'epoch_2.pth'
     torch.save({}, older)
     (tmp_path / 'last_checkpoint').write_text(str(older))

@@ -1,7 +1,7 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Name a distiller's entries by the config keys a user wrote.
 
-Errors found by :mod:`irg_mm.utils.config_check` and
+Errors found by :mod:`irg_mm.preflight.config_check` and
 :class:`irg_mm.engine.DistillCheckHook` name the key to fix. ``IRGDistiller``
 generates its recorders, connectors and losses (see :func:`expand_irg`), so
 for those the key is the compact one the user wrote, which the expansion

@@ -11,11 +11,11 @@ from mmengine.runner import Runner
 
 from irg_mm.engine.hooks.distill_check_hook import (DistillCheckHook,
                                                     distill_algorithm)
+from irg_mm.utils.cli_literals import CfgOptionsAction, hook_config
+from irg_mm.utils.process_lifetime import end_with_launcher
 from .checkpoint_check import check_resume_checkpoint, resolve_auto_resume
-from .cli_literals import CfgOptionsAction, hook_config
 from .config_check import check_distill_config
 from .distributed import init_distributed
-from .process_lifetime import end_with_launcher
 from .schedule_check import check_schedule
 from .visualizer_check import check_vis_backends
 

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT
-from irg_mm.utils.work_dir_lock import WorkDirBusyError, lock_work_dir
 
-HOLD = ('import sys, time; from irg_mm.utils.work_dir_lock import '
+from irg_mm.preflight.work_dir_lock import WorkDirBusyError, lock_work_dir
+
+HOLD = ('import sys, time; from irg_mm.preflight.work_dir_lock import '
         'lock_work_dir; lock = lock_work_dir(sys.argv[1]); print("held", '
         'flush=True); time.sleep(60)')
 

@@ -3,12 +3,12 @@
 import os.path as osp
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
 from irg_mm.errors import ConfigError, DistillConfigError
-from irg_mm.utils.run_check import check_teacher_weights
-from irg_mm.utils.schedule_check import check_schedule
+from irg_mm.preflight.run_check import check_teacher_weights
+from irg_mm.preflight.schedule_check import check_schedule
 
 IRG = osp.join(REPO_ROOT, 'configs/digits/irg_resnet8-w8_resnet20_digits.py')
 
