@@ -1,7 +1,8 @@
 # IRG (L_MTK: logits vertex + one-to-many edges + transformations), ResNet-50
 # teacher (mmpretrain, 76.55 top-1) -> ResNet-18 student, mmpretrain's ImageNet
 # recipe: 8 GPUs x 32 images, SGD lr 0.1, 100 epochs, x0.1 at 30/60/90.
-# Loss weights are explained in docs/configs.md.
+# The teacher, its hook points and the loss weights (docs/configs.md) come
+# from the model base; this config adds the student and its hook points.
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
@@ -10,37 +11,20 @@ _base_ = [
 ]
 
 model = dict(
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
-    architecture=dict(
-        cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py',
-        pretrained=False),
-    teacher=_base_.resnet50_teacher,
-    teacher_ckpt=_base_.resnet50_teacher_ckpt,
+    data_preprocessor=_base_.data_preprocessor,
+    architecture=dict(cfg_path='mmpretrain::resnet/resnet18_8xb32_in1k.py'),
     distiller=dict(
-        type='IRGDistiller',
-        vertex=dict(loss_weight=_base_.imagenet_vertex_weight),
-        edges=dict(
-            teacher=_base_.resnet50_edge_teacher,
-            student=[
-                'backbone.layer4.1', 'backbone.layer4.0', 'backbone.layer3.1'
-            ],
-            mode='one_to_many',
-            loss_weight=_base_.imagenet_graph_weight),
+        # ResNet-18's last three blocks (two blocks a stage).
+        edges=dict(student=[
+            'backbone.layer4.1', 'backbone.layer4.0', 'backbone.layer3.1'
+        ]),
         # First -> last block of each early stage (equal channels and size
-        # within a stage).
+        # within a stage), stage by stage beside the teacher's.
         transforms=[
-            dict(
-                student=student,
-                teacher=teacher,
-                loss_weight=_base_.imagenet_graph_weight)
-            for student, teacher in zip([
-                ['backbone.layer1.0', 'backbone.layer1.1'],
-                ['backbone.layer2.0', 'backbone.layer2.1'],
-                ['backbone.layer3.0', 'backbone.layer3.1'],
-            ], _base_.resnet50_transform_teachers)
+            dict(teacher, student=[f'{stage}.0', f'{stage}.1'])
+            for stage, teacher in zip(
+                ['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
+                _base_.model.distiller.transforms)
         ]))
 
 # Evaluates the student and, as `teacher.accuracy/top1`, the teacher.

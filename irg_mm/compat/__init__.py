@@ -12,6 +12,7 @@ from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
                            UnsupportedCheckpointSchemeError)
 from .mmcls_alias import alias_mmcls_to_mmpretrain
 from .mmrazor_dkd import patch_dkd_loss_reduction
+from .mmrazor_hook_points import check_hook_points_on_prepare
 from .mmrazor_inplace import patch_set_module_inplace_false
 from .mmrazor_placeholders import point_mmcls_placeholders_at_mmpretrain
 from .mmrazor_quantization import install_stand_in
@@ -34,10 +35,11 @@ def apply_compat() -> None:
     alias_mmcls_to_mmpretrain()
     install_safe_globals()
     install_safe_loaders()
-    # These three import MMRazor, so they come after the stand-in above.
+    # These import MMRazor, so they come after the stand-in above.
     patch_set_module_inplace_false()
     point_mmcls_placeholders_at_mmpretrain()
     patch_dkd_loss_reduction()
+    check_hook_points_on_prepare()
 
 
 __all__ = [

@@ -96,7 +96,8 @@ def _refusal_reason(error: Exception) -> str:
 
 def safe_torch_load(source: Union[str, Any],
                     map_location: Optional[Any] = None,
-                    description: Optional[str] = None) -> Any:
+                    description: Optional[str] = None,
+                    mmap: bool = False) -> Any:
     """``torch.load`` with ``weights_only=True`` and errors that name the fix.
 
     Args:
@@ -104,6 +105,10 @@ def safe_torch_load(source: Union[str, Any],
         map_location (Any, optional): Same as :func:`torch.load`.
         description (str, optional): How to name the source in errors.
             Defaults to the path.
+        mmap (bool): Map a checkpoint file instead of reading it: its
+            tensors stay on disk until touched, so a check of keys and
+            shapes does not read the weights (a file in torch's legacy
+            format, which cannot be mapped, is read). Defaults to False.
 
     Returns:
         Any: The loaded checkpoint.
@@ -119,8 +124,10 @@ def safe_torch_load(source: Union[str, Any],
         {'state_dict': {}}
     """
     name = description or str(source)
+    mmap = mmap and isinstance(source, str) and zipfile.is_zipfile(source)
     try:
-        return torch.load(source, map_location=map_location, weights_only=True)
+        return torch.load(
+            source, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as error:
         raise UnsafeCheckpointError(
             f'Refused to load checkpoint {name}: it holds a pickled object '

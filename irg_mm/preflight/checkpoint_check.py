@@ -5,8 +5,9 @@ MMRazor loads ``teacher_ckpt`` with mmengine's non-strict
 ``load_checkpoint``: a checkpoint of another network only warns, and the
 student then learns from a partly random teacher. A ``--resume`` from a
 truncated latest checkpoint fails after the whole Runner is built, without
-saying which earlier checkpoint still works. Both are checked here, loading
-through irg_mm's safe loader (:func:`irg_mm.compat.safe_torch_load`); a
+saying which earlier checkpoint still works. Both are checked here through
+irg_mm's safe loader (:func:`irg_mm.compat.safe_torch_load`), and a local
+file is mapped, not read: the weights are read once, by the run itself. A
 remote checkpoint (``https://``, ``torchvision://``, ...) is downloaded once
 to the torch hub cache by irg_mm's safe scheme loaders, where the run then
 finds it.
@@ -14,7 +15,7 @@ finds it.
 import glob
 import os.path as osp
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from mmengine.config import Config
@@ -31,6 +32,8 @@ from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
 IGNORED_MISSING = 'num_batches_tracked'
 # Shown per list in an error; the count says how many more there are.
 MAX_LISTED_KEYS = 8
+# The shape of each weight of a checkpoint, by name.
+TensorShapes = Dict[str, Tuple[int, ...]]
 # What loading a remote checkpoint raises with the URL already named.
 REMOTE_LOAD_ERRORS = (UnsafeCheckpointError, CorruptCheckpointError,
                       CheckpointDownloadError)
@@ -40,18 +43,33 @@ def _is_remote(path: str) -> bool:
     return '://' in path
 
 
-def _load_checkpoint(path: str, key: Optional[str] = None) -> Any:
-    """Load a checkpoint the way the run will, naming ``key`` in errors.
+def open_checkpoint(path: str, key: Optional[str] = None) -> Any:
+    """Open a checkpoint the way the run will, naming ``key`` in errors.
 
-    Local files load with :func:`safe_torch_load`; a remote path goes
-    through ``CheckpointLoader``, whose every scheme irg_mm made safe, so
-    it is downloaded once and the run reads it from the cache.
+    Local files are mapped by :func:`safe_torch_load`: keys and shapes come
+    without reading the weights, which the run then reads once. A remote
+    path goes through ``CheckpointLoader``, whose every scheme irg_mm made
+    safe, so it is downloaded once and the run reads it from the cache.
+
+    Args:
+        path (str): A local path or a URL of any scheme mmengine knows.
+        key (str, optional): The config key that names ``path``, for
+            errors. Defaults to None.
+
+    Returns:
+        Any: What the checkpoint holds (mapped tensors for a local file).
+
+    Raises:
+        CorruptCheckpointError: The file is truncated or no checkpoint.
+        UnsafeCheckpointError: The file holds objects that could run code.
+        CheckpointDownloadError: A remote file could not be downloaded.
     """
     if not _is_remote(path):
         return safe_torch_load(
             path,
             map_location='cpu',
-            description=f'{key}={path!r}' if key else None)
+            description=f'{key}={path!r}' if key else None,
+            mmap=True)
     try:
         return CheckpointLoader.load_checkpoint(path, map_location='cpu')
     except REMOTE_LOAD_ERRORS as error:
@@ -111,33 +129,53 @@ def _prefix_hint(given: List[str], expected: List[str]) -> str:
     return ''
 
 
-def check_teacher_checkpoint(path: Optional[str], teacher: nn.Module) -> None:
-    """Check that ``model.teacher_ckpt`` holds exactly the teacher's weights.
+def read_teacher_checkpoint(path: Optional[str]) -> Optional[TensorShapes]:
+    """Check that ``model.teacher_ckpt`` is a safe, whole checkpoint of
+    weights, and read their shapes (a local file is mapped, not read).
 
     A remote checkpoint (``https://...``, ``torchvision://...``) is
     downloaded to the torch hub cache and checked the same way.
 
     Args:
         path (str, optional): ``model.teacher_ckpt``; None skips the check.
-        teacher (nn.Module): The built teacher.
+
+    Returns:
+        dict, optional: The shape of every weight by name, for
+        :func:`check_teacher_fits`; None without a path.
 
     Raises:
         FileNotFoundError: The file does not exist.
         CheckpointDownloadError: A remote file could not be downloaded.
         CorruptCheckpointError: The file is truncated or no checkpoint.
         UnsafeCheckpointError: The file holds objects that could run code.
-        TeacherCheckpointError: Keys are missing or unexpected, or shapes
-            differ; the message lists them.
+        TeacherCheckpointError: The file holds no state dict.
     """
     if not path:
-        return
+        return None
     if not _is_remote(path) and not osp.isfile(path):
         raise FileNotFoundError(
             f'model.teacher_ckpt={path!r} does not exist: train the teacher '
             'first (e.g. tools/train.py with its own config) or fix the path, '
             'e.g. --cfg-options model.teacher_ckpt=PATH')
-    checkpoint = _load_checkpoint(path, key='model.teacher_ckpt')
-    given = _state_dict(path, checkpoint)
+    weights = _state_dict(path,
+                          open_checkpoint(path, key='model.teacher_ckpt'))
+    return {key: tuple(value.shape) for key, value in weights.items()}
+
+
+def check_teacher_fits(path: str, given: TensorShapes,
+                       teacher: nn.Module) -> None:
+    """Check that ``model.teacher_ckpt`` holds exactly the teacher's weights.
+
+    Args:
+        path (str): ``model.teacher_ckpt``, for the message.
+        given (dict): Its weight shapes, from
+            :func:`read_teacher_checkpoint`.
+        teacher (nn.Module): The built teacher.
+
+    Raises:
+        TeacherCheckpointError: Keys are missing or unexpected, or shapes
+            differ; the message lists them.
+    """
     expected = teacher.state_dict()
     missing = [
         key for key in expected
@@ -145,19 +183,19 @@ def check_teacher_checkpoint(path: Optional[str], teacher: nn.Module) -> None:
     ]
     unexpected = [key for key in given if key not in expected]
     mismatched = [
-        f'{key}: {tuple(given[key].shape)} vs {tuple(value.shape)}'
+        f'{key}: {given[key]} vs {tuple(value.shape)}'
         for key, value in expected.items()
-        if key in given and given[key].shape != value.shape
+        if key in given and given[key] != tuple(value.shape)
     ]
     if missing or unexpected or mismatched:
         raise TeacherCheckpointError(
             f'model.teacher_ckpt={path!r} does not fit model.teacher '
             f'({type(teacher).__name__}): missing keys {_listed(missing)}, '
             f'unexpected keys {_listed(unexpected)}, shape mismatches '
-            f'(file vs teacher) {_listed(mismatched)}. MMRazor would load '
-            'it partly and distil from a half-random teacher; point '
-            'teacher_ckpt at a checkpoint of exactly this teacher config.' +
-            _prefix_hint(list(given), list(expected)))
+            f'(file vs teacher) {_listed(mismatched)}. MMRazor loads it '
+            'partly, and the student would learn from a half-random '
+            'teacher; point teacher_ckpt at a checkpoint of exactly this '
+            'teacher config.' + _prefix_hint(list(given), list(expected)))
 
 
 def _resume_source(cfg: Config) -> Optional[str]:
@@ -227,7 +265,7 @@ def check_resume_checkpoint(cfg: Config) -> None:
     if path is None:
         return
     try:
-        _load_checkpoint(path)
+        open_checkpoint(path)
     except CorruptCheckpointError as error:
         raise CorruptCheckpointError(
             f'Cannot resume: {error}{_resume_advice(path)}') from error

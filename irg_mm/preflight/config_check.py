@@ -1,15 +1,17 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Check a distillation config before anything trains.
 
-MMRazor's ``SingleTeacherDistill`` reports a mistyped hook point or a loss
-mapping that names a missing recorder with a bare ``assert`` deep inside the
-model build, and loads a teacher checkpoint that does not fit with a warning
-only. :func:`check_distill_config` runs before the Runner is built (from
-:func:`irg_mm.preflight.build_runner`, so for every config that ``tools/train.py``
-and ``tools/test.py`` run) and turns each of these into a
-:class:`DistillConfigError` that names the config key and the fix. What only
-shows with data (shapes that do not fit a loss) is checked by
-:class:`irg_mm.engine.DistillCheckHook` before the first iteration.
+MMRazor's ``SingleTeacherDistill`` reports a loss mapping that names a
+missing recorder with a bare ``assert`` deep inside the model build, and
+loads a teacher checkpoint that does not fit with a warning only.
+:func:`check_distill_config` runs before the Runner is built (from
+:func:`irg_mm.preflight.build_runner`, so for every config that
+``tools/train.py`` and ``tools/test.py`` run) and turns each of these into a
+:class:`DistillConfigError` that names the config key and the fix. What needs
+the networks is checked as the Runner builds them (hook points) and right
+after (the teacher checkpoint's fit); what only shows with data (shapes that
+do not fit a loss), by :class:`irg_mm.engine.DistillCheckHook` before the
+first iteration.
 """
 import math
 from inspect import Parameter, signature
@@ -24,30 +26,40 @@ from mmrazor.registry import TASK_UTILS
 from torch import nn
 
 from irg_mm.errors import DistillConfigError
-from irg_mm.models.distillers.distiller_keys import DistillerKeys
+from irg_mm.models.distillers import DistillerKeys, IRGDistiller
 from irg_mm.models.recorders import IRGGraphRecorder
 from irg_mm.models.utils.suggestions import nearest_names, suggest
-from .checkpoint_check import check_teacher_checkpoint
+from .checkpoint_check import TensorShapes, read_teacher_checkpoint
 from .run_check import check_graph_sizes, check_teacher_weights
 
 SIDES = ('student', 'teacher')
 
 
-def check_distill_config(cfg: Config) -> None:
+def check_distill_config(cfg: Config) -> Optional[TensorShapes]:
     """Check a ``SingleTeacherDistill`` config before the Runner builds it.
 
-    Builds the student and the teacher once (without their init weights),
-    then checks that every module-hooking recorder names modules of its
-    network, that every loss and connector builds, that the loss mappings
-    name existing losses, arguments, recorders and connectors, and that
-    ``model.teacher_ckpt`` fits the teacher. Other configs pass unchecked.
+    Expands the distiller once: an ``IRGDistiller``'s compact form is
+    replaced in ``cfg`` by what it expands to, with the user's key of every
+    generated entry (``config_keys``), so the distiller the Runner builds
+    does not expand it again. Then checks that every recorder, loss and
+    connector builds, that the loss mappings name existing losses,
+    arguments, recorders and connectors, and that ``model.teacher_ckpt`` is
+    a safe, whole checkpoint. No network is built here: the hook points
+    are checked when the Runner builds the networks (see
+    :mod:`irg_mm.compat.mmrazor_hook_points`), the teacher checkpoint's fit
+    right after (:func:`check_teacher_fits`). Other configs pass unchecked.
 
     Args:
-        cfg (Config): The full config.
+        cfg (Config): The full config; ``model.distiller`` is resolved in
+            place.
+
+    Returns:
+        dict, optional: The weight shapes of ``model.teacher_ckpt`` for
+        :func:`check_teacher_fits`; None without a teacher checkpoint.
 
     Raises:
         DistillConfigError: A check failed; the message names the key.
-        TeacherCheckpointError: ``model.teacher_ckpt`` does not fit.
+        TeacherCheckpointError: ``model.teacher_ckpt`` holds no weights.
         FileNotFoundError: ``model.teacher_ckpt`` does not exist.
         CorruptCheckpointError: ``model.teacher_ckpt`` is truncated.
         UnsafeCheckpointError: ``model.teacher_ckpt`` holds pickled code.
@@ -55,43 +67,47 @@ def check_distill_config(cfg: Config) -> None:
     Examples:
         >>> cfg = Config.fromfile(
         ...     'configs/digits/irg_resnet8-w8_resnet20_digits.py')
-        >>> cfg.model.distiller.edges.teacher = 'backbone.layer3.3'
+        >>> cfg.model.distiller.edges.loss_wieght = 2.0
         >>> check_distill_config(cfg)
         Traceback (most recent call last):
-        DistillConfigError: model.distiller.edges.teacher: ...
+        DistillConfigError: model.distiller.edges.loss_wieght: ...
     """
     model_cfg = cfg.get('model')
     if not isinstance(model_cfg, dict):
-        return
+        return None
     scope = model_cfg.get('_scope_', cfg.get('default_scope'))
     with MODELS.switch_scope_and_registry(scope) as registry:
         if not _is_subclass(registry, model_cfg, SingleTeacherDistill):
-            return
+            return None
         check_options(registry, 'model', model_cfg)
         if not isinstance(model_cfg.get('distiller'), dict):
             raise DistillConfigError(
                 'model.distiller: SingleTeacherDistill needs a distiller, '
                 "e.g. dict(type='IRGDistiller', edges=dict(...)), got "
                 f'{model_cfg.get("distiller")!r}')
-        check_options(registry, 'model.distiller', model_cfg['distiller'])
-        networks = {
-            side: _build(registry, model_cfg[arg])
-            for side, arg in zip(SIDES, ('architecture', 'teacher'))
-        }
         distiller_cfg = model_cfg['distiller']
+        check_options(registry, 'model.distiller', distiller_cfg)
         if _is_subclass(registry, distiller_cfg, ConfigurableDistiller):
-            keys = DistillerKeys(distiller_cfg)
-            _check_recorders(keys, networks)
-            losses = _build_entries(registry, keys, 'distill_losses',
-                                    keys.loss)
-            _check_loss_weights(keys)
-            _build_entries(registry, keys, 'connectors', keys.connector)
-            _check_loss_mappings(keys, losses)
-            check_graph_sizes(cfg, {keys.loss(name): loss
-                                    for name, loss in losses.items()})
+            keys = DistillerKeys.from_config(distiller_cfg)
+            _check_distiller(cfg, registry, keys)
+            if _is_subclass(registry, distiller_cfg, IRGDistiller):
+                model_cfg['distiller'] = keys.resolved_config(distiller_cfg)
     check_teacher_weights(cfg)
-    check_teacher_checkpoint(
-        model_cfg.get('teacher_ckpt'), networks['teacher'])
+    return read_teacher_checkpoint(model_cfg.get('teacher_ckpt'))
+
+
+def _check_distiller(cfg: Config, registry: Registry,
+                     keys: DistillerKeys) -> None:
+    """Every entry of a ``ConfigurableDistiller`` builds and fits the
+    others."""
+    _check_recorders(keys)
+    losses = _build_entries(registry, keys, 'distill_losses', keys.loss)
+    _check_loss_weights(keys)
+    _build_entries(registry, keys, 'connectors', keys.connector)
+    _check_loss_mappings(keys, losses)
+    check_graph_sizes(
+        cfg, {keys.loss(name): loss
+              for name, loss in losses.items()})
 
 
 def _is_subclass(registry: Registry, cfg: dict, parent: type) -> bool:
@@ -100,17 +116,6 @@ def _is_subclass(registry: Registry, cfg: dict, parent: type) -> bool:
     if isinstance(obj_type, str):
         obj_type = registry.get(obj_type)
     return isinstance(obj_type, type) and issubclass(obj_type, parent)
-
-
-def _build(registry: Registry, cfg: object) -> nn.Module:
-    """A network of the algorithm: its config built without weights (a
-    ``cfg_path=..., pretrained=True`` model would download them), or
-    itself."""
-    if not isinstance(cfg, dict):
-        return cfg
-    if 'cfg_path' in cfg:
-        cfg = dict(cfg, pretrained=False)
-    return registry.build(cfg)
 
 
 def _sources(recorder_cfg: dict) -> Optional[List[str]]:
@@ -124,22 +129,12 @@ def _sources(recorder_cfg: dict) -> Optional[List[str]]:
     return [sources] if isinstance(sources, str) else list(sources or ())
 
 
-def _check_recorders(keys: DistillerKeys,
-                     networks: Dict[str, nn.Module]) -> None:
-    """Every recorder builds, and the modules it hooks are of its network."""
-    for side, network in networks.items():
-        modules = dict(network.named_modules(remove_duplicate=False))
-        for name, recorder_cfg in keys.expanded[f'{side}_recorders'].items():
+def _check_recorders(keys: DistillerKeys) -> None:
+    """Every recorder builds."""
+    for side in SIDES:
+        for name, recorder_cfg in keys.pieces[f'{side}_recorders'].items():
             _build_entry(TASK_UTILS, keys.recorder_entry(side, name), dict(
                 recorder_cfg, type=f'{recorder_cfg.get("type")}Recorder'))
-            for source in _sources(recorder_cfg) or ():
-                if source not in modules:
-                    raise DistillConfigError(
-                        f'{keys.recorder(side, name)}: "{source}" is not a '
-                        f'module of the {side} '
-                        f'({type(network).__name__}); '
-                        f'{nearest_names(source, modules)}. Use a name from '
-                        f'the {side}\'s named_modules().')
 
 
 def _accepted_options(obj_type: type) -> Optional[List[str]]:
@@ -202,7 +197,7 @@ def _build_entries(registry: Registry, keys: DistillerKeys, piece: str,
                    key_of) -> Dict[str, nn.Module]:
     """Build every loss or connector, naming the key of one that fails."""
     built = {}
-    for name, entry_cfg in keys.expanded[piece].items():
+    for name, entry_cfg in keys.pieces[piece].items():
         # A list of connectors runs as one nn.Sequential in MMRazor.
         built[name] = [
             _build_entry(registry, key_of(name), c) for c in entry_cfg
@@ -214,7 +209,7 @@ def _build_entries(registry: Registry, keys: DistillerKeys, piece: str,
 def _check_loss_weights(keys: DistillerKeys) -> None:
     """A loss weight is a finite number >= 0: a negative one maximises the
     loss it weights."""
-    for name, loss_cfg in keys.expanded['distill_losses'].items():
+    for name, loss_cfg in keys.pieces['distill_losses'].items():
         weight = loss_cfg.get('loss_weight', 0.0)
         key = f'{keys.loss(name)}.loss_weight'
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
@@ -230,7 +225,7 @@ def _check_loss_weights(keys: DistillerKeys) -> None:
 def _check_loss_mappings(keys: DistillerKeys, losses: Dict[str,
                                                            nn.Module]) -> None:
     """Every mapping must name a loss, its arguments and existing records."""
-    for loss_name, mapping in keys.expanded['loss_forward_mappings'].items():
+    for loss_name, mapping in keys.pieces['loss_forward_mappings'].items():
         if loss_name not in losses:
             raise DistillConfigError(
                 f'{keys.mapping(loss_name)}: "{loss_name}" is not a key of '
@@ -279,19 +274,19 @@ def _check_record(keys: DistillerKeys, loss_name: str, arg: str,
             f'{key}: expected dict(from_student=True or False, '
             f"recorder='<name>', ...), got {record!r}")
     side = SIDES[0] if record['from_student'] else SIDES[1]
-    recorders = keys.expanded[f'{side}_recorders']
+    recorders = keys.pieces[f'{side}_recorders']
     name = record['recorder']
     if name not in recorders:
         other = SIDES[1] if side == SIDES[0] else SIDES[0]
         hint = (f'; it is a {other} recorder: set from_student='
                 f'{other == SIDES[0]}'
-                if name in keys.expanded[f'{other}_recorders'] else '')
+                if name in keys.pieces[f'{other}_recorders'] else '')
         raise DistillConfigError(
             f'{key}.recorder: "{name}" is not a key of model.distiller.'
             f'{side}_recorders ({nearest_names(name, recorders)}){hint}')
     _check_data_idx(f'{key}.data_idx', recorders[name], record)
     connector = record.get('connector')
-    connectors = keys.expanded['connectors']
+    connectors = keys.pieces['connectors']
     if connector is not None and connector not in connectors:
         raise DistillConfigError(
             f'{key}.connector: "{connector}" is not a key of model.distiller.'

@@ -12,10 +12,9 @@ import os.path as osp
 from typing import List
 
 from mmengine.config import Config
-from mmengine.runner.checkpoint import CheckpointLoader
 
 from irg_mm.errors import DistillConfigError
-from .checkpoint_check import unwrapped_state_dict
+from .checkpoint_check import open_checkpoint, unwrapped_state_dict
 
 STUDENT_PREFIX = 'architecture.'
 TEACHER_PREFIX = 'teacher.'
@@ -23,10 +22,9 @@ DISTILL_TEST_LOOP = 'SingleTeacherDistillTestLoop'
 
 
 def _state_dict_keys(path: str) -> List[str]:
-    """The weight names of a checkpoint as mmengine loads them into a
-    model."""
-    checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    return list(unwrapped_state_dict(checkpoint) or {})
+    """The weight names of a checkpoint as mmengine loads them into a model
+    (a local file is mapped: the test run reads it)."""
+    return list(unwrapped_state_dict(open_checkpoint(path)) or {})
 
 
 def _has_file(teacher_ckpt: object) -> bool:

@@ -27,7 +27,8 @@ from irg_mm.compat.remote_checkpoint import (SAFE_LOADERS, hub_cache_path,
                                              install_safe_loaders)
 from irg_mm.preflight.checkpoint_check import (TeacherCheckpointError,
                                                check_resume_checkpoint,
-                                               check_teacher_checkpoint)
+                                               check_teacher_fits,
+                                               read_teacher_checkpoint)
 
 # Every scheme mmengine 0.10.7 registers, as its prefix in CheckpointLoader.
 MMENGINE_PREFIXES = ('', 'http://', 'https://', 'torchvision://',
@@ -302,11 +303,12 @@ def test_pretrained_init_cfg_loads_safely(hub, classifier, prefix):
 def test_preflight_checks_a_remote_teacher(hub, classifier):
     url = 'https://example.com/teacher.pth'
     torch.save(mmpretrain_checkpoint(classifier), cached(url))
-    check_teacher_checkpoint(url, classifier)
+    check_teacher_fits(url, read_teacher_checkpoint(url), classifier)
+    other = 'https://example.com/other.pth'
     wrong = {'state_dict': {'backbone.conv1.weight': torch.zeros(1)}}
-    torch.save(wrong, cached('https://example.com/other.pth'))
+    torch.save(wrong, cached(other))
     with pytest.raises(TeacherCheckpointError, match='missing keys'):
-        check_teacher_checkpoint('https://example.com/other.pth', classifier)
+        check_teacher_fits(other, read_teacher_checkpoint(other), classifier)
 
 
 def test_preflight_refuses_a_poisoned_remote_teacher(hub, classifier):
@@ -317,7 +319,7 @@ def test_preflight_refuses_a_poisoned_remote_teacher(hub, classifier):
     with pytest.raises(
             UnsafeCheckpointError,
             match=r'^model\.teacher_ckpt: Refused to load'):
-        check_teacher_checkpoint('torchvision://resnet18', classifier)
+        read_teacher_checkpoint('torchvision://resnet18')
     assert not marker.exists()
 
 
@@ -330,7 +332,7 @@ def test_preflight_downloads_the_teacher_once(hub, classifier, monkeypatch):
 
     monkeypatch.setattr(torch.hub, 'download_url_to_file', download)
     url = 'https://example.com/teacher.pth'
-    check_teacher_checkpoint(url, classifier)
+    read_teacher_checkpoint(url)
     # What MMRazor then does with model.teacher_ckpt.
     mmengine_checkpoint.load_checkpoint(classifier, url, strict=True)
     assert urls == [url]

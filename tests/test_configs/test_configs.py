@@ -26,7 +26,7 @@ from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmrazor.registry import MODELS
 
 from conftest import REPO_ROOT
-from irg_mm.models.distillers.irg_distiller import PIECES, expand_irg
+from irg_mm.models.distillers.irg_expansion import PIECES, expand_irg
 from tiny_data import make_cifar, make_idx, make_imagenet, unchecked_cifar
 
 CONFIG_DIRS = ('configs/irg', 'configs/cifar', 'configs/digits',

@@ -17,7 +17,7 @@ from mmrazor.models.distillers import ConfigurableDistiller
 from torch import nn
 
 from irg_mm.errors import DistillConfigError
-from irg_mm.models.distillers.distiller_keys import DistillerKeys
+from irg_mm.models.distillers import DistillerKeys
 from irg_mm.models.distillers.records import describe_record
 from irg_mm.models.recorders.irg_graph_recorder import VertexError
 
@@ -51,7 +51,7 @@ def _recorder_key(distiller: ConfigurableDistiller, keys: DistillerKeys,
         recorders = getattr(distiller, f'{side}_recorders').recorders
         for name, recorder in recorders.items():
             if recorder is error.recorder:
-                return keys.recorder(side, name)
+                return keys.recorder(side, name, 'sources')
     return 'model.distiller'
 
 
@@ -126,13 +126,6 @@ class DistillCheckHook(Hook):
                 f'num_instances must be at least 1, got {num_instances}')
         self.num_instances = num_instances
 
-    @staticmethod
-    def _keys(runner) -> DistillerKeys:
-        model_cfg = runner.cfg.get('model')
-        distiller_cfg = model_cfg.get('distiller') if isinstance(
-            model_cfg, dict) else None
-        return DistillerKeys(distiller_cfg or {})
-
     def before_train(self, runner) -> None:
         """Dry-run every distill loss on a few training samples."""
         algorithm = distill_algorithm(runner.model)
@@ -140,7 +133,7 @@ class DistillCheckHook(Hook):
             return
         dataloader = runner.train_dataloader
         dataset = dataloader.dataset
-        keys = self._keys(runner)
+        keys = DistillerKeys.of(algorithm.distiller)
         with _without_trace(algorithm):
             samples = [
                 dataset[index]
@@ -230,7 +223,7 @@ class DistillCheckHook(Hook):
         ]
         algorithm = distill_algorithm(runner.model)
         if algorithm is not None:
-            keys = self._keys(runner)
+            keys = DistillerKeys.of(algorithm.distiller)
             for name in bad:
                 loss_name = name[len('distill.'):]
                 if loss_name in algorithm.distiller.loss_forward_mappings:

@@ -1,4 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-from .irg_distiller import IRGDistiller, expand_irg
+from .distiller_keys import DistillerKeys
+from .irg_distiller import IRGDistiller
+from .irg_expansion import expand_irg
 
-__all__ = ['IRGDistiller', 'expand_irg']
+__all__ = ['IRGDistiller', 'DistillerKeys', 'expand_irg']

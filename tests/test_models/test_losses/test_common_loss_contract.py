@@ -1,0 +1,195 @@
+# Copyright (c) irg_mm contributors. All rights reserved.
+"""What every IRG loss promises: its formula's value and gradient, a
+teacher without gradient, float32 maths under bfloat16 autocast, errors
+that name the loss, and its MMRazor registration."""
+from functools import partial
+from typing import Callable, NamedTuple
+
+import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
+import pytest
+import torch
+from loss_references import (loss_and_grad, reference_edge_loss,
+                             reference_transform_loss, reference_vertex_loss)
+from mmengine.registry import DefaultScope
+from mmrazor.registry import MODELS
+from torch import Tensor
+
+from irg_mm.models import losses
+from irg_mm.models.losses import IRGEdgeLoss, IRGTransformLoss, IRGVertexLoss
+
+
+class LossSpec(NamedTuple):
+    """A loss, its reference, and how to draw its inputs of a shape."""
+    loss_type: type
+    reference: Callable[..., Tensor]
+    draw_S: Callable[[tuple], Tensor]
+    draw_T: Callable[[tuple], Tensor]
+    # Tolerance of the value (rtol) and of the gradient (rtol, and atol as
+    # a share of the largest gradient entry).
+    rtol: float
+    grad_rtol: float
+    grad_atol: float
+
+
+def _scaled_rand(scale: float, shape: tuple) -> Tensor:
+    return torch.rand(shape) * scale
+
+
+VERTEX = LossSpec(IRGVertexLoss, reference_vertex_loss, torch.randn,
+                  torch.randn, 1e-5, 1.3e-6, 1e-5)
+EDGE = LossSpec(IRGEdgeLoss, reference_edge_loss, torch.randn, torch.randn,
+                1e-4, 1e-3, 1e-4)
+# Transformations are squared distances: non-negative.
+TRANSFORM = LossSpec(IRGTransformLoss, reference_transform_loss,
+                     partial(_scaled_rand, 5.0), torch.rand, 1e-5, 1e-4, 1e-5)
+SPECS = {'vertex': VERTEX, 'edge': EDGE, 'transform': TRANSFORM}
+NORMALIZED_MODES = [
+    dict(normalize='max', grad_through_max=False),
+    dict(normalize='max', grad_through_max=True),
+    dict(normalize='mean', grad_through_max=False),
+    dict(normalize=None, grad_through_max=False)
+]
+# A detached normaliser is by design not the true gradient, so finite
+# differences check the modes whose backward is exact.
+EXACT_MODES = [
+    dict(normalize='max', grad_through_max=True),
+    dict(normalize='mean', grad_through_max=True),
+    dict(normalize=None, grad_through_max=False)
+]
+
+
+def _cases(spec_name: str, shapes: list, configs: list) -> list:
+    return [
+        pytest.param(
+            SPECS[spec_name],
+            shape_pair,
+            cfg,
+            id=f'{spec_name}-{shape_pair}-{cfg}') for shape_pair in shapes
+        for cfg in configs
+    ]
+
+
+def test_every_irg_loss_has_a_spec():
+    covered = {spec.loss_type.__name__ for spec in SPECS.values()}
+    assert covered == set(losses.__all__)
+
+
+@pytest.mark.parametrize(
+    'spec, shapes, cfg',
+    _cases('vertex', [((2, 10), ) * 2, ((3, 4, 2, 2), ) * 2,
+                      ((64, 100), ) * 2, ((256, 7), ) * 2],
+           [dict(loss_weight=0.1)]) +
+    _cases('edge', [((2, 3), (2, 5)), ((7, 4, 2, 2), (7, 9)),
+                    ((64, 32), (64, 16)), ((256, 8), (256, 8))],
+           [dict(cfg, loss_weight=0.5) for cfg in NORMALIZED_MODES]) +
+    _cases('transform', [((2, ), ) * 2, ((3, ), ) * 2, ((64, ), ) * 2,
+                         ((256, ), ) * 2],
+           [dict(cfg, loss_weight=0.3) for cfg in NORMALIZED_MODES]))
+def test_value_and_gradient_match_reference(spec, shapes, cfg):
+    torch.manual_seed(0)
+    preds_S, preds_T = spec.draw_S(shapes[0]), spec.draw_T(shapes[1])
+    loss, grad = loss_and_grad(spec.loss_type(**cfg), preds_S, preds_T)
+    ref_loss, ref_grad = loss_and_grad(
+        partial(spec.reference, **cfg), preds_S.double(), preds_T.double())
+    torch.testing.assert_close(
+        loss.double(), ref_loss, rtol=spec.rtol, atol=0)
+    torch.testing.assert_close(
+        grad.double(),
+        ref_grad,
+        rtol=spec.grad_rtol,
+        atol=spec.grad_atol * ref_grad.abs().max())
+
+
+@pytest.mark.parametrize(
+    'spec, shapes, cfg',
+    _cases('vertex', [((4, 5), ) * 2], [dict(loss_weight=2.0)]) +
+    _cases('edge', [((4, 3), (4, 6))], EXACT_MODES) +
+    _cases('transform', [((6, ), ) * 2], EXACT_MODES))
+def test_gradcheck(spec, shapes, cfg):
+    torch.manual_seed(0)
+    preds_S = spec.draw_S(shapes[0]).double().requires_grad_(True)
+    preds_T = spec.draw_T(shapes[1]).double()
+    loss = spec.loss_type(**cfg)
+    assert torch.autograd.gradcheck(lambda s: loss(s, preds_T), (preds_S, ))
+
+
+@pytest.mark.parametrize(
+    'spec, shape', [(VERTEX, (4, 3)), (EDGE, (4, 3)), (TRANSFORM, (4, ))],
+    ids=list(SPECS))
+def test_teacher_receives_no_gradient(spec, shape):
+    preds_S = spec.draw_S(shape).requires_grad_(True)
+    preds_T = spec.draw_T(shape).requires_grad_(True)
+    spec.loss_type()(preds_S, preds_T).backward()
+    assert preds_T.grad is None
+    assert preds_S.grad is not None
+
+
+# Inputs on which bf16 maths goes astray: edge features with a common
+# offset (post-ReLU-like; a bf16 product form loses every digit there) and
+# close transformations (normalised in bf16, their difference is noise).
+AUTOCAST_INPUTS = {
+    'vertex': lambda: (torch.randn(32, 100), torch.randn(32, 100)),
+    'edge': lambda: (4 + torch.rand(32, 256), 4 + torch.rand(32, 128)),
+    'transform': lambda: (1 + 0.05 * torch.rand(64), 1 + 0.05 * torch.rand(64)),
+}
+
+
+@pytest.mark.parametrize('name', list(SPECS))
+def test_bfloat16_autocast_computes_in_float32(name):
+    """The loss of bf16 (or float32) inputs under bf16 autocast is the
+    float32 loss of the same values, to float32 precision; the inputs are
+    chosen so that bf16 maths would miss that by far."""
+    spec = SPECS[name]
+    torch.manual_seed(0)
+    preds_S, preds_T = (x.bfloat16() for x in AUTOCAST_INPUTS[name]())
+    upcast_S, upcast_T = preds_S.float(), preds_T.float()
+    loss = spec.loss_type()
+    expected = loss(upcast_S, upcast_T)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        from_bf16 = loss(preds_S, preds_T)
+        from_float32 = loss(upcast_S, upcast_T)
+    assert from_bf16.dtype == from_float32.dtype == torch.float32
+    tight = dict(rtol=1e-6, atol=0)
+    torch.testing.assert_close(from_bf16, expected, **tight)
+    torch.testing.assert_close(from_float32, expected, **tight)
+    # The check has teeth: the formula in bf16 misses by 100x the tolerance.
+    in_bf16 = spec.reference(preds_S, preds_T, dtype=torch.bfloat16)
+    assert abs(in_bf16.double() / expected.double() - 1) > 1e-4
+    torch.testing.assert_close(
+        expected.double(),
+        spec.reference(preds_S, preds_T),
+        rtol=spec.rtol,
+        atol=0)
+
+
+@pytest.mark.parametrize('spec, preds_S, preds_T, match', [
+    (VERTEX, torch.rand(0, 3), torch.rand(0, 3),
+     'IRGVertexLoss got an empty batch'),
+    (VERTEX, torch.rand(4, 3), torch.rand(2, 3), 'batch sizes 4 and 2'),
+    (VERTEX, torch.rand(4, 3), torch.rand(4, 5), 'needs equal shapes'),
+    (EDGE, torch.rand(0, 3), torch.rand(0, 3),
+     'IRGEdgeLoss got an empty batch'),
+    (EDGE, torch.rand(4, 3), torch.rand(5, 3), 'batch sizes 4 and 5'),
+    (EDGE, torch.tensor(1.), torch.tensor(1.), r'shape \[B, ...\]'),
+    (TRANSFORM, torch.rand(0), torch.rand(0),
+     'IRGTransformLoss got an empty batch'),
+    (TRANSFORM, torch.rand(4), torch.rand(3), 'batch sizes 4 and 3'),
+    (TRANSFORM, torch.rand(4, 2), torch.rand(4, 2), r'expects \[B\] vectors'),
+])
+def test_invalid_inputs_raise(spec, preds_S, preds_T, match):
+    with pytest.raises(ValueError, match=match):
+        spec.loss_type()(preds_S, preds_T)
+
+
+@pytest.mark.parametrize('cfg, attribute, value', [
+    (dict(type='IRGVertexLoss', loss_weight=3.0), 'loss_weight', 3.0),
+    (dict(type='IRGEdgeLoss', loss_weight=2.0), 'loss_weight', 2.0),
+    (dict(type='IRGTransformLoss', normalize='mean'), 'normalize', 'mean'),
+])
+def test_registered_in_mmrazor(cfg, attribute, value):
+    # As in an MMRazor config (default_scope='mmrazor'), whatever scope an
+    # earlier test left behind.
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        loss = MODELS.build(cfg)
+    assert type(loss) is getattr(losses, cfg['type'])
+    assert getattr(loss, attribute) == value
