@@ -37,6 +37,10 @@ class UnsupportedCheckpointSchemeError(ValueError):
     """A checkpoint scheme irg_mm has no safe loader for."""
 
 
+class NotADistillCheckpointError(ValueError):
+    """A checkpoint holds no student saved by a distillation algorithm."""
+
+
 class WorkDirBusyError(RuntimeError):
     """Another training run holds the work dir."""
 

@@ -49,6 +49,9 @@ from torch import Tensor, nn
 
 from irg_mm.engine import GraphPair, collect_graph_pairs
 from irg_mm.engine.graph_agreement import EDGE
+from irg_mm.preflight.checkpoint_check import unwrapped_state_dict
+from irg_mm.preflight.distill_checkpoint import (TEACHER_PREFIX,
+                                                 use_checkpoint_teacher)
 from irg_mm.utils.cli_literals import CfgOptionsAction
 
 # Edge rows are three square panels; a transformation row is one wide plot.
@@ -99,22 +102,13 @@ def build_model(cfg: Config, checkpoint: str) -> nn.Module:
     Returns:
         nn.Module: The model in eval mode.
     """
-    state_dict = CheckpointLoader.load_checkpoint(
-        checkpoint, map_location='cpu')
-    state_dict = state_dict.get('state_dict', state_dict)
-    if not any(key.startswith('architecture.') for key in state_dict):
-        raise ValueError(f'{checkpoint} is not a distillation checkpoint: it '
-                         'has no architecture.* (student) weights')
-    has_teacher = any(key.startswith('teacher.') for key in state_dict)
-    if has_teacher:
-        # The teacher weights of the checkpoint are the ones it trained with.
-        cfg.model.teacher_ckpt = None
-    elif not cfg.model.get('teacher_ckpt'):
-        raise ValueError(f'{checkpoint} has no teacher.* weights; set '
-                         'model.teacher_ckpt to the teacher checkpoint')
+    use_checkpoint_teacher(cfg, checkpoint)
     model = MODELS.build(cfg.model)
+    state_dict = unwrapped_state_dict(
+        CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu'))
     missing, unexpected = model.load_state_dict(state_dict, strict=False)
-    missing = [key for key in missing if not key.startswith('teacher.')]
+    # Without teacher.* weights the teacher came from model.teacher_ckpt.
+    missing = [key for key in missing if not key.startswith(TEACHER_PREFIX)]
     if missing or unexpected:
         raise ValueError(f'{checkpoint} does not fit {cfg.model.type}: '
                          f'missing {missing}, unexpected {unexpected}')

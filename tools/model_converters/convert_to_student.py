@@ -21,47 +21,8 @@ import torch
 
 from irg_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
                            safe_torch_load)
-
-STUDENT_PREFIX = 'architecture.'
-
-
-class NotADistillCheckpointError(ValueError):
-    """The checkpoint holds no student saved by a distillation algorithm."""
-
-
-def extract_student(state_dict: Dict[str, torch.Tensor],
-                    prefix: str = STUDENT_PREFIX) -> Dict[str, torch.Tensor]:
-    """The student's weights of a distiller's state dict, prefix removed.
-
-    Args:
-        state_dict (dict[str, Tensor]): State dict of the whole algorithm.
-        prefix (str): Prefix of the student's keys. Defaults to
-            ``'architecture.'``.
-
-    Returns:
-        dict[str, Tensor]: The student's state dict.
-
-    Raises:
-        NotADistillCheckpointError: If no key starts with ``prefix``.
-
-    Examples:
-        >>> weights = {'architecture.head.fc.bias': torch.zeros(2),
-        ...            'teacher.head.fc.bias': torch.ones(2)}
-        >>> list(extract_student(weights))
-        ['head.fc.bias']
-    """
-    student = {
-        key[len(prefix):]: value
-        for key, value in state_dict.items() if key.startswith(prefix)
-    }
-    if not student:
-        sample = ', '.join(list(state_dict)[:3]) or 'no keys at all'
-        raise NotADistillCheckpointError(
-            f'no weights start with {prefix!r} (found {sample}), so this is '
-            'not a checkpoint of an MMRazor distillation algorithm; a plain '
-            'classifier checkpoint needs no conversion')
-    return student
-
+from irg_mm.errors import NotADistillCheckpointError
+from irg_mm.preflight.distill_checkpoint import extract_student
 
 def convert(src: str, dst: str) -> Dict[str, int]:
     """Write the student of checkpoint ``src`` to ``dst``.

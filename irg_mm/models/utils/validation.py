@@ -61,34 +61,44 @@ def check_instance_features(loss_name: str,
         raise TypeError(f'{loss_name} expects tensors, got student '
                         f'{type(preds_S).__name__} and teacher '
                         f'{type(preds_T).__name__}')
-    shapes = (f'student shape {tuple(preds_S.shape)}, teacher shape '
-              f'{tuple(preds_T.shape)}')
-    _check_ndim(loss_name, preds_S, preds_T, vectors, shapes)
+    # Every call of every IRG loss passes here: the messages are formatted
+    # only on failure, so a valid call costs a few integer comparisons.
+    _check_ndim(loss_name, preds_S, preds_T, vectors)
     if len(preds_S) == 0 or len(preds_T) == 0:
         raise ValueError(
-            f'{loss_name} got an empty batch ({shapes}); it needs at least '
-            'one instance: check the dataloader and the recorded hook point')
+            f'{loss_name} got an empty batch ({_shapes(preds_S, preds_T)}); '
+            'it needs at least one instance: check the dataloader and the '
+            'recorded hook point')
     if len(preds_S) != len(preds_T):
         raise ValueError(
             f'{loss_name} needs student and teacher records of the same '
             f'instances, got batch sizes {len(preds_S)} and {len(preds_T)} '
-            f'({shapes}); feed both networks the same mini-batch')
+            f'({_shapes(preds_S, preds_T)}); feed both networks the same '
+            'mini-batch')
     if same_shape and preds_S.shape != preds_T.shape:
         raise ValueError(
             f'{loss_name} compares features element-wise and needs equal '
-            f'shapes, got {shapes}; add a connector that maps the student '
-            'to the teacher shape, or use IRGEdgeLoss, which compares '
-            'features of any dimension')
+            f'shapes, got {_shapes(preds_S, preds_T)}; add a connector that '
+            'maps the student to the teacher shape, or use IRGEdgeLoss, '
+            'which compares features of any dimension')
+
+
+def _shapes(preds_S: Tensor, preds_T: Tensor) -> str:
+    """Both shapes, for a message."""
+    return (f'student shape {tuple(preds_S.shape)}, teacher shape '
+            f'{tuple(preds_T.shape)}')
 
 
 def _check_ndim(loss_name: str, preds_S: Tensor, preds_T: Tensor,
-                vectors: bool, shapes: str) -> None:
+                vectors: bool) -> None:
     """Reject inputs without a batch dimension or of the wrong rank."""
     if preds_S.dim() == 0 or preds_T.dim() == 0:
         raise ValueError(
             f'{loss_name} expects per-instance inputs of shape [B, ...], got '
-            f'{shapes}; pass the unreduced records, batch dimension first')
+            f'{_shapes(preds_S, preds_T)}; pass the unreduced records, batch '
+            'dimension first')
     if vectors and (preds_S.dim() != 1 or preds_T.dim() != 1):
         raise ValueError(
-            f'{loss_name} expects [B] vectors, got {shapes}; pass one value '
-            'per instance, e.g. the output of IRGTransformConnector')
+            f'{loss_name} expects [B] vectors, got '
+            f'{_shapes(preds_S, preds_T)}; pass one value per instance, e.g. '
+            'the output of IRGTransformConnector')
