@@ -27,8 +27,9 @@ fashion-mnist: install
 benchmark-fashion-mnist: fashion-mnist
 	$(PY) tools/analysis/run_benchmark.py configs/benchmarks/fashion_mnist.py --jobs 2
 
+# The suite (tests/) and the package's doctests (irg_mm/), see setup.cfg.
 test: install
-	$(PY) -m pytest tests
+	$(PY) -m pytest
 
 clean:
 	rm -rf $(VENV) work_dirs

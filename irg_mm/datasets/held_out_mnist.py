@@ -5,6 +5,7 @@ import numpy as np
 from mmpretrain.datasets import MNIST, FashionMNIST
 from mmpretrain.registry import DATASETS
 
+from irg_mm.utils.choices import check_choice
 from .stratified_split import split_indices
 
 SPLITS = ('train', 'val', 'test')
@@ -49,8 +50,7 @@ class HeldOutSplitMixin:
                  split_seed: int = 0,
                  download: bool = False,
                  **kwargs) -> None:
-        if split not in SPLITS:
-            raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
+        check_choice('split', split, SPLITS)
         if kwargs.pop('test_mode', split == 'test') != (split == 'test'):
             raise ValueError(
                 f'{type(self).__name__} sets test_mode from split; remove '
@@ -101,10 +101,13 @@ class HeldOutFashionMNIST(HeldOutSplitMixin, FashionMNIST):
     See :class:`HeldOutSplitMixin` for the arguments.
 
     Examples:
+        >>> # After `make fashion-mnist` wrote the IDX files:
         >>> from irg_mm.datasets import HeldOutFashionMNIST
-        >>> val = HeldOutFashionMNIST('data/fashion_mnist', split='val')
-        >>> test = HeldOutFashionMNIST('data/fashion_mnist', split='test')
-        >>> len(val), len(test), val[0]['img'].shape
+        >>> val = HeldOutFashionMNIST(  # doctest: +SKIP
+        ...     'data/fashion_mnist', split='val')
+        >>> test = HeldOutFashionMNIST(  # doctest: +SKIP
+        ...     'data/fashion_mnist', split='test')
+        >>> len(val), len(test), val[0]['img'].shape  # doctest: +SKIP
         (5000, 10000, (28, 28))
     """
 

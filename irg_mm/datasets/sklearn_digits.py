@@ -5,6 +5,7 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from irg_mm.utils.choices import check_choice
 from .stratified_split import split_indices
 
 SPLITS = ('train', 'val')
@@ -60,8 +61,7 @@ class SklearnDigits(BaseDataset):
                  train_fraction: float = 1.0,
                  split_seed: int = 0,
                  **kwargs) -> None:
-        if split not in SPLITS:
-            raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
+        check_choice('split', split, SPLITS)
         if not 0.0 < train_fraction <= 1.0:
             raise ValueError('train_fraction must be in (0, 1], got '
                              f'{train_fraction}')

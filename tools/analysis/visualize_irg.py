@@ -49,6 +49,7 @@ from torch import Tensor, nn
 
 from irg_mm.engine import GraphPair, collect_graph_pairs
 from irg_mm.engine.graph_agreement import EDGE
+from irg_mm.preflight import load_config
 from irg_mm.preflight.checkpoint_check import unwrapped_state_dict
 from irg_mm.preflight.distill_checkpoint import (TEACHER_PREFIX,
                                                  use_checkpoint_teacher)
@@ -374,7 +375,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         list[str]: The printed agreement table.
     """
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))

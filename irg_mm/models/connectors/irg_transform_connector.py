@@ -8,6 +8,8 @@ from mmrazor.models.architectures.connectors.base_connector import \
 from mmrazor.registry import MODELS
 from torch import nn
 
+from irg_mm.utils.choices import check_choice
+
 POOLING_MODES = ('avg', 'none')
 CHANNEL_ALIGN_MODES = ('avg', 'proj', None)
 
@@ -77,12 +79,8 @@ class IRGTransformConnector(BaseConnector):
         if len(pair) != 2 or pair[0] == pair[1]:
             raise ValueError(
                 f'pair must name two different layers, got {pair}')
-        if pooling not in POOLING_MODES:
-            raise ValueError(f'pooling must be one of {POOLING_MODES}, got '
-                             f'{pooling!r}')
-        if channel_align not in CHANNEL_ALIGN_MODES:
-            raise ValueError(f'channel_align must be one of '
-                             f'{CHANNEL_ALIGN_MODES}, got {channel_align!r}')
+        check_choice('pooling', pooling, POOLING_MODES)
+        check_choice('channel_align', channel_align, CHANNEL_ALIGN_MODES)
         self.pair = tuple(pair)
         self.pooling = pooling
         self.channel_align = channel_align

@@ -39,7 +39,6 @@ def check_hook_points(distiller: ConfigurableDistiller, side: str,
         DistillConfigError: A hook point is not a module of ``network``.
 
     Examples:
-        >>> from mmpretrain.models import ImageClassifier
         >>> distiller = ConfigurableDistiller(student_recorders=dict(
         ...     logits=dict(type='ModuleOutputs', source='head.fcc')))
         >>> check_hook_points(distiller, 'student', nn.Sequential())

@@ -7,6 +7,7 @@ from mmrazor.registry import TASK_UTILS
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
+from irg_mm.utils.choices import check_choice
 from ..utils.suggestions import nearest_names
 
 POOLING_MODES = ('avg', 'flatten', 'none')
@@ -108,12 +109,8 @@ class IRGGraphRecorder(BaseRecorder):
             raise ValueError(
                 f'IRGGraphRecorder names {repeated} more than once in its '
                 f'sources {list(sources)}; name each hook point once')
-        if pooling not in POOLING_MODES:
-            raise ValueError(f'pooling must be one of {POOLING_MODES}, got '
-                             f'{pooling!r}')
-        if token_pooling not in TOKEN_POOLING_MODES:
-            raise ValueError(f'token_pooling must be one of '
-                             f'{TOKEN_POOLING_MODES}, got {token_pooling!r}')
+        check_choice('pooling', pooling, POOLING_MODES)
+        check_choice('token_pooling', token_pooling, TOKEN_POOLING_MODES)
         super().__init__(', '.join(sources))
         self._sources = sources
         self.pooling = pooling
