@@ -11,10 +11,12 @@ ends in :func:`safe_torch_load`, which always loads safely and explains every
 refusal (local files through :func:`load_from_local`, every remote scheme
 through :mod:`irg_mm.compat.remote_checkpoint`).
 """
+import contextvars
 import os.path as osp
 import pickle
 import zipfile
-from typing import Any, List, Optional, Union
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Union
 
 import numpy as np
 import torch
@@ -84,6 +86,33 @@ def install_safe_globals() -> None:
     torch.serialization.add_safe_globals(mmengine_safe_globals())
 
 
+# Set by :func:`mapped_checkpoints` for the loads inside it.
+_MAP_FILES = contextvars.ContextVar('irg_mm_map_checkpoint_files',
+                                    default=False)
+
+
+@contextmanager
+def mapped_checkpoints() -> Iterator[None]:
+    """Map, not read, every checkpoint file loaded inside, whichever scheme
+    loader found it (a download lands in the torch hub cache first).
+
+    For checks of keys and shapes: the weights stay on disk, and the run
+    that loads the file later reads them once.
+
+    Examples:
+        >>> from mmengine.runner import CheckpointLoader
+        >>> torch.save({'w': torch.zeros(3)}, '/tmp/mapped.pth')
+        >>> with mapped_checkpoints():
+        ...     CheckpointLoader.load_checkpoint('/tmp/mapped.pth')['w'].shape
+        torch.Size([3])
+    """
+    token = _MAP_FILES.set(True)
+    try:
+        yield
+    finally:
+        _MAP_FILES.reset(token)
+
+
 def _refusal_reason(error: Exception) -> str:
     """The one line of torch's long refusal that names the object."""
     text = str(error)
@@ -108,7 +137,8 @@ def safe_torch_load(source: Union[str, Any],
         mmap (bool): Map a checkpoint file instead of reading it: its
             tensors stay on disk until touched, so a check of keys and
             shapes does not read the weights (a file in torch's legacy
-            format, which cannot be mapped, is read). Defaults to False.
+            format, which cannot be mapped, is read). Always on inside
+            :func:`mapped_checkpoints`. Defaults to False.
 
     Returns:
         Any: The loaded checkpoint.
@@ -124,7 +154,8 @@ def safe_torch_load(source: Union[str, Any],
         {'state_dict': {}}
     """
     name = description or str(source)
-    mmap = mmap and isinstance(source, str) and zipfile.is_zipfile(source)
+    mmap = (mmap or _MAP_FILES.get()) and isinstance(
+        source, str) and zipfile.is_zipfile(source)
     try:
         return torch.load(
             source, map_location=map_location, weights_only=True, mmap=mmap)

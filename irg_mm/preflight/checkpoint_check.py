@@ -25,6 +25,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from irg_mm.compat import safe_torch_load
+from irg_mm.compat.safe_checkpoint import mapped_checkpoints
 from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
                            TeacherCheckpointError, UnsafeCheckpointError)
 
@@ -46,10 +47,12 @@ def _is_remote(path: str) -> bool:
 def open_checkpoint(path: str, key: Optional[str] = None) -> Any:
     """Open a checkpoint the way the run will, naming ``key`` in errors.
 
-    Local files are mapped by :func:`safe_torch_load`: keys and shapes come
+    The file is mapped (:func:`mapped_checkpoints`): keys and shapes come
     without reading the weights, which the run then reads once. A remote
     path goes through ``CheckpointLoader``, whose every scheme irg_mm made
-    safe, so it is downloaded once and the run reads it from the cache.
+    safe, so it is downloaded once to the torch hub cache, mapped there,
+    and read by the run from the cache (``pavi://`` and ``s3://`` files,
+    loaded from memory, are read).
 
     Args:
         path (str): A local path or a URL of any scheme mmengine knows.
@@ -71,7 +74,8 @@ def open_checkpoint(path: str, key: Optional[str] = None) -> Any:
             description=f'{key}={path!r}' if key else None,
             mmap=True)
     try:
-        return CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        with mapped_checkpoints():
+            return CheckpointLoader.load_checkpoint(path, map_location='cpu')
     except REMOTE_LOAD_ERRORS as error:
         if key is None:
             raise

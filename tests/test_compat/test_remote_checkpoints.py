@@ -323,19 +323,29 @@ def test_preflight_refuses_a_poisoned_remote_teacher(hub, classifier):
     assert not marker.exists()
 
 
-def test_preflight_downloads_the_teacher_once(hub, classifier, monkeypatch):
-    urls = []
+def test_preflight_downloads_the_teacher_once_and_maps_it(
+        hub, classifier, monkeypatch):
+    urls, full_reads = [], []
+    load = torch.load
 
     def download(url, dst, **kwargs):
         urls.append(url)
         torch.save(mmpretrain_checkpoint(classifier), dst)
 
+    def counted_load(f, *args, mmap=None, **kwargs):
+        if not mmap:
+            full_reads.append(f)
+        return load(f, *args, mmap=mmap, **kwargs)
+
     monkeypatch.setattr(torch.hub, 'download_url_to_file', download)
+    monkeypatch.setattr(torch, 'load', counted_load)
     url = 'https://example.com/teacher.pth'
     read_teacher_checkpoint(url)
+    assert full_reads == []
     # What MMRazor then does with model.teacher_ckpt.
     mmengine_checkpoint.load_checkpoint(classifier, url, strict=True)
     assert urls == [url]
+    assert full_reads == [cached(url)]
 
 
 def test_preflight_checks_a_remote_resume(hub, classifier):
