@@ -14,12 +14,10 @@ _base_ = [
     '../_base_/models/imagenet_resnet50_teacher_irg.py',
 ]
 
-# First -> last block of the stages at 56, 28 and 14 pixels (equal channels
-# within each stage), beside ResNet-50's stages at the same resolutions.
 model = dict(
+    data_preprocessor=_base_.data_preprocessor,
     architecture=dict(
         cfg_path='mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py'),
-    data_preprocessor=_base_.data_preprocessor,
     distiller=dict(
         # One-to-many: the teacher's last block supervises the student's
         # last three feature layers, the final 1x1 conv (1280 channels, what
@@ -27,6 +25,9 @@ model = dict(
         edges=dict(
             student=['backbone.conv2', 'backbone.layer7.0',
                      'backbone.layer6.2']),
+        # First -> last block of the stages at 56, 28 and 14 pixels (equal
+        # channels within each stage), beside ResNet-50's stages at the same
+        # resolutions.
         transforms=[
             dict(_base_.model.distiller.transforms[0],
                  student=['backbone.layer2.0', 'backbone.layer2.1']),

@@ -21,8 +21,8 @@ model = dict(
         # First -> last block of each early stage (equal channels and size
         # within a stage), stage by stage beside the teacher's.
         transforms=[
-            dict(teacher, student=[f'{stage}.0', f'{stage}.1'])
-            for stage, teacher in zip(
+            dict(teacher_side, student=[f'{layer}.0', f'{layer}.1'])
+            for layer, teacher_side in zip(
                 ['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
                 _base_.model.distiller.transforms)
         ]))

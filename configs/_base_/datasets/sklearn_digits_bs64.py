@@ -1,5 +1,7 @@
 # scikit-learn's 1,797 real handwritten digits (shipped with the package, no
 # download), upsampled to 16x16 RGB; fixed stratified 70/30 train/val split.
+_base_ = ['./in_memory_classification.py']
+
 dataset_type = 'SklearnDigits'
 image_size = 16
 
@@ -14,28 +16,16 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=image_size, padding=2),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='PackInputs')]
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    dataset=dict(
-        type=dataset_type,
-        split='train',
-        image_size=image_size,
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
 val_dataloader = dict(
     batch_size=128,
-    num_workers=0,
     dataset=dict(
         type=dataset_type,
         split='val',
         image_size=image_size,
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+        pipeline=_base_.test_pipeline))
+train_dataloader = dict(
+    batch_size=64,
+    dataset=dict(
+        val_dataloader['dataset'], split='train', pipeline=train_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

@@ -1,27 +1,13 @@
 # The classifiers of the digits demo, as variables that configs reuse: the
-# IRG paper's CIFAR teacher (He ResNet-20, widths 32-64-128), a much smaller
-# student (ResNet-8, one block per stage, widths 8-16-32), and a small
-# mmpretrain VisionTransformer (4 layers of 64 channels; 4x4 patches of the
-# 16x16 digits give 16 patch tokens and a class token) for transformer
-# distillation, as a student or as a teacher.
-teacher_model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='HeResNetCIFAR', depth=20, base_channels=32),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=128,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+# IRG paper's CIFAR teacher (He ResNet-20, widths 32-64-128, from
+# cifar_resnet20.py), a much smaller student (ResNet-8, one block per stage,
+# widths 8-16-32), and a small mmpretrain VisionTransformer (4 layers of 64
+# channels; 4x4 patches of the 16x16 digits give 16 patch tokens and a class
+# token) for transformer distillation, as a student or as a teacher.
+_base_ = ['./cifar_resnet20.py']
+
 student_model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='HeResNetCIFAR', depth=8, base_channels=8),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=32,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+    backbone=dict(depth=8, base_channels=8), head=dict(in_channels=32))
 vit_model = dict(
     type='ImageClassifier',
     backbone=dict(
@@ -33,11 +19,11 @@ vit_model = dict(
         patch_size=4,
         drop_rate=0.0),
     neck=None,
+    # The ResNets' classes and loss, read from the class token.
     head=dict(
+        _base_.teacher_model.head,
         type='VisionTransformerClsHead',
-        num_classes=10,
-        in_channels=64,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+        in_channels=64))
 # Transformers train with AdamW, not the ResNets' SGD.
 vit_optim_wrapper = dict(
     _delete_=True,
