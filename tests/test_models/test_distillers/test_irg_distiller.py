@@ -1,6 +1,10 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
+import os.path as osp
+
 import pytest
 import torch
+from conftest import REPO_ROOT
+from mmengine.config import Config
 from mmrazor.registry import MODELS
 from tiny_data import cifar_classifier
 
@@ -15,17 +19,9 @@ TRANSFORM = dict(
     student=['backbone.layer1.0', 'backbone.layer2.0'],
     teacher=['backbone.layer1.2', 'backbone.layer2.2'],
     loss_weight=2.0)
-KD = dict(
-    student_recorders=dict(
-        logits=dict(type='ModuleOutputs', source='head.fc')),
-    teacher_recorders=dict(
-        logits=dict(type='ModuleOutputs', source='head.fc')),
-    distill_losses=dict(loss_kd=dict(type='KLDivergence', tau=4)),
-    loss_forward_mappings=dict(
-        loss_kd=dict(
-            preds_S=dict(from_student=True, recorder='logits'),
-            preds_T=dict(from_student=False, recorder='logits'))))
-
+# Hinton's KD on the logits, as the configs write it.
+KD = Config.fromfile(
+    osp.join(REPO_ROOT, 'configs/_base_/distill_kd_logits.py')).kd_logits
 
 
 def test_one_to_many_edges_pair_every_student_layer_with_the_teacher():
