@@ -1,13 +1,13 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 import math
 
+import numpy as np
 import pytest
 import torch
 from mmrazor.registry import MODELS
 from torch import nn
 
-from irg_mm.engine import collect_graph_pairs, pearson
-from irg_mm.models.utils import batch_squared_distances, normalize_by_max
+from irg_mm.engine import GraphPair, collect_graph_pairs, pearson
 
 
 class TwoBlocks(nn.Module):
@@ -59,6 +59,22 @@ def distiller_after_forward(student: nn.Module,
     return distiller
 
 
+def pooled(layer: nn.Module, inputs: torch.Tensor) -> np.ndarray:
+    """A layer's globally averaged output as a float64 array."""
+    with torch.no_grad():
+        return layer(inputs).mean(dim=(2, 3)).double().numpy()
+
+
+def numpy_edges(vertices: np.ndarray) -> np.ndarray:
+    """Squared distances between all rows, by broadcasting."""
+    return ((vertices[:, None] - vertices[None])**2).sum(-1)
+
+
+def assert_matches(term: torch.Tensor, expected: np.ndarray) -> None:
+    np.testing.assert_allclose(term.double().numpy(), expected, rtol=1e-5,
+                               atol=1e-6 * np.abs(expected).max())
+
+
 def test_pairs_rebuild_the_normalised_terms():
     torch.manual_seed(0)
     student, teacher, inputs = TwoBlocks(), TwoBlocks(), torch.rand(6, 3, 4, 4)
@@ -71,10 +87,16 @@ def test_pairs_rebuild_the_normalised_terms():
     assert pairs[1].student_source == 'block1'
     assert pairs[1].teacher_source == 'block2'
     assert pairs[2].student_source == 'block1 -> block2'
-    pooled = student.block1(inputs).mean(dim=(2, 3))
-    expected = normalize_by_max(batch_squared_distances(pooled))
-    torch.testing.assert_close(pairs[1].student, expected)
-    assert pairs[2].student.shape == (6, ) and pairs[2].student.max() == 1
+    first = pooled(student.block1, inputs)
+    second = pooled(nn.Sequential(student.block1, student.block2), inputs)
+    edges = numpy_edges(first)
+    assert_matches(pairs[1].student, edges / edges.max())
+    teacher_edges = numpy_edges(
+        pooled(nn.Sequential(teacher.block1, teacher.block2), inputs))
+    assert_matches(pairs[0].teacher, teacher_edges / teacher_edges.max())
+    # Equal widths: no channel alignment, one squared distance per instance.
+    transform = ((first - second)**2).sum(-1)
+    assert_matches(pairs[2].student, transform / transform.max())
 
 
 @pytest.mark.parametrize('normalize', ['mean', None])
@@ -83,9 +105,10 @@ def test_pairs_use_the_losses_own_normaliser(normalize):
     student, teacher, inputs = TwoBlocks(), TwoBlocks(), torch.rand(6, 3, 4, 4)
     pairs = collect_graph_pairs(
         distiller_after_forward(student, teacher, inputs, normalize))
-    edges = batch_squared_distances(student.block1(inputs).mean(dim=(2, 3)))
-    torch.testing.assert_close(pairs[1].student,
-                               normalize_by_max(edges, normalize))
+    edges = numpy_edges(pooled(student.block1, inputs))
+    # 'mean' is over all B x B entries, the zero diagonal included.
+    expected = edges / edges.mean() if normalize == 'mean' else edges
+    assert_matches(pairs[1].student, expected)
 
 
 def test_identical_networks_agree_perfectly():
@@ -98,8 +121,32 @@ def test_identical_networks_agree_perfectly():
         assert agreement['mad'] == pytest.approx(0, abs=1e-6)
 
 
+def test_agreement_of_edges_reads_above_the_diagonal():
+    student = torch.tensor([[0., 1., 2.], [1., 0., 3.], [2., 3., 0.]])
+    # Above the diagonal 2, 3, 7 against 1, 2, 3: r from numpy, and the
+    # mean absolute difference (1 + 1 + 4) / 3 = 2; below it (ignored)
+    # nothing agrees.
+    teacher = torch.tensor([[5., 2., 3.], [9., 5., 7.], [9., 9., 5.]])
+    agreement = GraphPair('loss_irg_edge0', 'edge', 's', 't', student,
+                          teacher).agreement()
+    assert agreement['corr'] == pytest.approx(
+        np.corrcoef([1, 2, 3], [2, 3, 7])[0, 1])
+    assert agreement['mad'] == pytest.approx(2)
+
+
+def test_agreement_of_transforms_reads_every_entry():
+    agreement = GraphPair('loss_irg_transform0', 'transform', 's', 't',
+                          torch.tensor([1., 0.5, 0.]),
+                          torch.tensor([0., 0.5, 1.])).agreement()
+    assert agreement == pytest.approx(dict(corr=-1, mad=2 / 3))
+
+
 def test_pearson():
     x = torch.tensor([1., 2., 3.])
     assert pearson(x, 2 * x + 1) == pytest.approx(1)
     assert pearson(x, -x) == pytest.approx(-1)
+    # By hand: deviations (-1, 0, 1) and (-7, -1, 8) / 3 give
+    # 5 / (sqrt(2) * sqrt(114) / 3).
+    assert pearson(x, torch.tensor([2., 4., 7.])) == pytest.approx(
+        15 / math.sqrt(228))
     assert math.isnan(pearson(x, torch.ones(3)))

@@ -3,11 +3,10 @@
 import os.path as osp
 
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-
-from conftest import REPO_ROOT
 
 CONFIG = 'configs/digits/mtk-kd-expanded_resnet8-w8_resnet20_digits.py'
 LOSSES = ('distill.loss_irg_vertex', 'distill.loss_irg_edge',
@@ -15,12 +14,13 @@ LOSSES = ('distill.loss_irg_vertex', 'distill.loss_irg_edge',
 
 
 class TeacherSnapshotHook(Hook):
-    """Copies both networks' parameters once they are initialised."""
+    """Copies both networks' weights and buffers (BatchNorm statistics)
+    once they are initialised."""
 
     def before_train(self, runner) -> None:
         self.teacher, self.student = ({
-            name: param.detach().clone()
-            for name, param in net.named_parameters()
+            name: value.detach().clone()
+            for name, value in net.state_dict().items()
         } for net in (runner.model.teacher, runner.model.student))
 
 
@@ -41,16 +41,28 @@ def test_all_irg_losses_and_kd_train_in_one_distiller(tmp_path):
     runner.train()
 
     model = runner.model
-    assert isinstance(model.distiller.distill_losses['loss_irg_edge'],
-                      torch.nn.Module)
-    for name, param in model.teacher.named_parameters():
+    # The teacher is frozen, its BatchNorm statistics included.
+    for param in model.teacher.parameters():
         assert not param.requires_grad
         assert param.grad is None
-        assert torch.equal(param, snapshot.teacher[name]), name
-    assert any(not torch.equal(param, snapshot.student[name])
-               for name, param in model.student.named_parameters())
+    for name, value in model.teacher.state_dict().items():
+        assert torch.equal(value, snapshot.teacher[name]), name
+    # The student trained: weights and BatchNorm statistics moved.
+    student = model.student.state_dict()
+    for kind in ('weight', 'running_mean'):
+        assert any(not torch.equal(value, snapshot.student[name])
+                   for name, value in student.items()
+                   if name.endswith(kind)), kind
     logged = runner.message_hub.log_scalars
+
+    def history(key: str) -> torch.Tensor:
+        return torch.as_tensor(logged[f'train/{key}'].data[0])
+
+    # Each loss is logged every iteration, finite and not a constant zero,
+    # and the optimised total is the student's loss plus all four.
     for loss in LOSSES:
-        values = logged[f'train/{loss}'].data[0]
-        assert len(values) == 4 and torch.isfinite(
-            torch.as_tensor(values)).all(), loss
+        values = history(loss)
+        assert len(values) == 4 and torch.isfinite(values).all(), loss
+        assert (values > 0).all(), loss
+    total = history('student.loss') + sum(history(loss) for loss in LOSSES)
+    torch.testing.assert_close(history('loss'), total, rtol=1e-5, atol=1e-6)

@@ -15,6 +15,34 @@ FASHION = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist.py'
 DIGITS = f'{REPO_ROOT}/configs/benchmarks/digits.py'
 
 
+# The rows of a grid of the teacher, the student alone and L_IRG, by the
+# spec's labels, and each run's folder.
+RUN_LABELS = {
+    'teacher ResNet-20 (32-64-128)': 'teacher',
+    'student alone': 'student/seed0',
+    'L_IRG (logits + edges)': 'irg/seed0',
+}
+
+
+def _table_rows(table: str) -> dict:
+    """``{method label: [the other cells]}`` of the method table."""
+    rows = {}
+    for line in table.split('\n\n')[0].splitlines()[2:]:
+        label, *cells = (cell.strip() for cell in line.strip('|').split('|'))
+        rows[label] = cells
+    return rows
+
+
+def _logged_top1(folder) -> tuple:
+    """The test top-1 of a run's test_metrics.json and its last validation
+    top-1 in scalars.json."""
+    test = json.loads((folder / 'test_metrics.json').read_text())
+    records = [json.loads(line)
+               for line in (folder / 'scalars.json').read_text().splitlines()]
+    val = [r['accuracy/top1'] for r in records if 'accuracy/top1' in r]
+    return test['accuracy/top1'], val[-1]
+
+
 def _timestamp_dirs(folder) -> list:
     return sorted(d.name for d in folder.iterdir() if d.name[:8].isdigit())
 
@@ -61,15 +89,21 @@ def test_gap_rule_stops_before_distilling_and_the_rerun_redoes_nothing(
     assert _timestamp_dirs(work / 'teacher') == teacher_attempts
     # Every run was tested on the t10k split, the students with the
     # teacher this grid trained.
-    test = json.loads((logs / 'irg' / 'seed0' / 'test_metrics.json')
-                      .read_text())
-    assert 0.0 <= test['accuracy/top1'] <= 100.0
     runner_log = (work / 'irg' / 'seed0' / 'runner.log').read_text()
     assert f'model.teacher_ckpt={work}/teacher/epoch_2.pth' in runner_log
     assert 'tools/test.py' in runner_log
+    # The table holds one row per run, with the figures each run logged.
     table = (work / 'results.md').read_text()
-    for label in ('teacher ResNet-20', 'student alone', 'L_IRG', 'test top-1'):
-        assert label in table
+    assert '| method | test top-1 % | val top-1 % |' in table
+    rows = _table_rows(table)
+    test_top1 = {}
+    for label, run in RUN_LABELS.items():
+        test_top1[run], val_top1 = _logged_top1(logs / run)
+        assert rows[label][:2] == [
+            f'{test_top1[run]:.2f} +- 0.00', f'{val_top1:.2f} +- 0.00'
+        ], label
+    difference = test_top1['irg/seed0'] - test_top1['student/seed0']
+    assert rows['L_IRG (logits + edges)'][2] == f'{difference:+.2f} (1 seed)'
     assert table in result.stdout
 
     # The table is computed from the log dir alone.

@@ -5,9 +5,9 @@ import os.path as osp
 import re
 import struct
 
+import numpy as np
 import pytest
 import torch
-
 from conftest import REPO_ROOT
 
 CONFIG = 'configs/digits/mtk_resnet8-w8_resnet20_digits.py'
@@ -17,7 +17,18 @@ TERMS = ('edge0', 'edge1', 'edge2', 'transform0', 'transform1')
 # per edge term (3 here) and 2.0 in per transformation term (2 here).
 DPI = 50
 PNG_SIZE = (480, 680)
-ROW = re.compile(r'^\| (\w+) \| [^|]+ \| [^|]+ \| (-?[\d.]+) \| ([\d.]+) \|$')
+ROW = re.compile(r'^\| (\w+) \| ([^|]+) \| ([^|]+) \| '
+                 r'(-?[\d.]+) \| ([\d.]+) \|$')
+# What each term of the MTK config compares: (teacher, student) hook points,
+# one layer for an edge term, two for a transformation term.
+SOURCES = {
+    'edge0': (('layer3.2', ), ('layer3.0', )),
+    'edge1': (('layer3.2', ), ('layer2.0', )),
+    'edge2': (('layer3.2', ), ('layer1.0', )),
+    'transform0': (('layer1.2', 'layer2.2'), ('layer1.0', 'layer2.0')),
+    'transform1': (('layer2.2', 'layer3.2'), ('layer2.0', 'layer3.0')),
+}
+BATCH = 32
 
 
 def png_size(path) -> tuple:
@@ -31,25 +42,87 @@ def png_size(path) -> tuple:
 
 
 def agreement_rows(text: str) -> dict:
-    """``{term: (pearson r, mean abs diff)}`` of the printed table."""
+    """``{term: (teacher, student, pearson r, mean abs diff)}`` of the
+    printed table."""
     rows = {}
     for line in text.splitlines():
         match = ROW.match(line.strip())
         if match:
-            rows[match[1]] = (float(match[2]), float(match[3]))
+            rows[match[1]] = (match[2].strip(), match[3].strip(),
+                              float(match[4]), float(match[5]))
     return rows
 
 
+def pooled_outputs(network: torch.nn.Module, inputs: torch.Tensor) -> dict:
+    """``{layer: [B, C] float64 array}``: each block's globally averaged
+    output, read with plain forward hooks."""
+    outputs = {}
+    handles = [
+        module.register_forward_hook(
+            lambda _, __, out, name=name: outputs.__setitem__(
+                name,
+                out.mean(dim=(2, 3)).double().numpy()))
+        for name, module in network.backbone.named_modules() if name
+    ]
+    with torch.no_grad():
+        network(inputs, mode='tensor')
+    for handle in handles:
+        handle.remove()
+    return outputs
+
+
+def graph_term(pooled: dict, layers: tuple) -> np.ndarray:
+    """An edge matrix (above its diagonal) or a transformation vector,
+    over its maximum, by the paper's formulas in numpy."""
+    if len(layers) == 1:
+        vertices = pooled[layers[0]]
+        edges = ((vertices[:, None] - vertices[None])**2).sum(-1)
+        values = edges[np.triu_indices(len(vertices), k=1)]
+    else:
+        # Channels of the wider layer averaged in adjacent groups.
+        first, second = (pooled[layer] for layer in layers)
+        second = second.reshape(len(second), first.shape[1], -1).mean(-1)
+        values = ((first - second)**2).sum(-1)
+    return values / values.max()
+
+
+def expected_agreement(model, cfg) -> dict:
+    """``{term: (pearson r, mean abs diff)}`` on the tool's batch (the first
+    validation samples), from the networks' outputs alone."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    init_default_scope('mmpretrain')
+    loader_cfg = cfg.val_dataloader.copy()
+    loader_cfg.batch_size = BATCH
+    batch = next(iter(Runner.build_dataloader(loader_cfg)))
+    inputs = model.data_preprocessor(batch, False)['inputs']
+    model.eval()
+    teacher = pooled_outputs(model.teacher, inputs)
+    student = pooled_outputs(model.student, inputs)
+    expected = {}
+    for term, (teacher_layers, student_layers) in SOURCES.items():
+        t = graph_term(teacher, teacher_layers)
+        s = graph_term(student, student_layers)
+        expected[term] = (np.corrcoef(t, s)[0, 1], np.abs(s - t).mean())
+    return expected
+
+
 @pytest.fixture(scope='module')
-def checkpoints(tmp_path_factory) -> dict:
-    """A whole-distiller checkpoint, one of the student alone, and the
-    teacher's own, all from one freshly built (random) distiller."""
+def distiller():
+    """A freshly built (random) distiller of the config, and the config."""
     from mmengine.config import Config
     from mmrazor.registry import MODELS
     cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIG))
     cfg.model.teacher_ckpt = None
     torch.manual_seed(0)
-    state_dict = MODELS.build(cfg.model).state_dict()
+    return MODELS.build(cfg.model), cfg
+
+
+@pytest.fixture(scope='module')
+def checkpoints(tmp_path_factory, distiller) -> dict:
+    """A whole-distiller checkpoint, one of the student alone, and the
+    teacher's own, all from the fixture's distiller."""
+    state_dict = distiller[0].state_dict()
     folder = tmp_path_factory.mktemp('ckpt')
     paths = dict(
         full=folder / 'distiller.pth',
@@ -77,20 +150,30 @@ def tool():
     return module
 
 
-def test_writes_png_and_prints_agreement(tmp_path, checkpoints, python_runner):
+def test_writes_png_and_prints_agreement(tmp_path, checkpoints, distiller,
+                                         python_runner):
     out = tmp_path / 'irg.png'
     # The checkpoint holds the teacher, so the config's teacher_ckpt (here a
     # missing file) is not read.
     result = python_runner([
-        TOOL, CONFIG, checkpoints['full'], '--batch', '32', '--dpi',
+        TOOL, CONFIG, checkpoints['full'], '--batch',
+        str(BATCH), '--dpi',
         str(DPI), '--out',
         str(out), '--cfg-options', 'model.teacher_ckpt=missing/teacher.pth'
     ])
     assert png_size(out) == PNG_SIZE
     rows = agreement_rows(result.stdout)
     assert tuple(rows) == TERMS
-    for corr, mad in rows.values():
-        assert -1 <= corr <= 1 and 0 <= mad <= 1
+    expected = expected_agreement(*distiller)
+    for term, (teacher, student, corr, mad) in rows.items():
+        teacher_layers, student_layers = SOURCES[term]
+        assert teacher == ' -> '.join(f'backbone.{layer}'
+                                      for layer in teacher_layers)
+        assert student == ' -> '.join(f'backbone.{layer}'
+                                      for layer in student_layers)
+        # The table prints 4 decimals.
+        assert corr == pytest.approx(expected[term][0], abs=6e-5), term
+        assert mad == pytest.approx(expected[term][1], abs=6e-5), term
 
 
 def test_teacher_from_config_gives_the_same_figures(tmp_path, checkpoints,

@@ -26,23 +26,6 @@ def reference_vertex_loss(preds_S: Tensor,
     return loss_weight * diff.pow(2).sum(1).mean()
 
 
-def reference_edge_loss(preds_S: Tensor,
-                        preds_T: Tensor,
-                        loss_weight: float = 1.0,
-                        normalize: Optional[str] = 'max',
-                        grad_through_max: bool = False,
-                        dtype: torch.dtype = torch.float64) -> Tensor:
-    """MSE of the two normalised ``B x B`` squared-distance matrices."""
-
-    def edges(x: Tensor, detach: bool) -> Tensor:
-        flat = x.to(dtype).reshape(len(x), -1)
-        distances = (flat[:, None] - flat[None]).pow(2).sum(-1)
-        return _normalized(distances, normalize, detach)
-
-    diff = edges(preds_S, not grad_through_max) - edges(preds_T, True)
-    return loss_weight * diff.pow(2).mean()
-
-
 def reference_transform_loss(preds_S: Tensor,
                              preds_T: Tensor,
                              loss_weight: float = 1.0,
@@ -54,6 +37,21 @@ def reference_transform_loss(preds_S: Tensor,
                        not grad_through_max) - _normalized(
                            preds_T.to(dtype), normalize, True)
     return loss_weight * diff.pow(2).mean()
+
+
+def reference_edge_loss(preds_S: Tensor,
+                        preds_T: Tensor,
+                        dtype: torch.dtype = torch.float64,
+                        **kwargs) -> Tensor:
+    """The transformation formula on the ``B x B`` squared-distance
+    matrices; ``kwargs`` as for :func:`reference_transform_loss`."""
+
+    def edges(x: Tensor) -> Tensor:
+        flat = x.to(dtype).reshape(len(x), -1)
+        return (flat[:, None] - flat[None]).pow(2).sum(-1)
+
+    return reference_transform_loss(
+        edges(preds_S), edges(preds_T), dtype=dtype, **kwargs)
 
 
 def loss_and_grad(loss_fn: Callable[[Tensor, Tensor], Tensor],

@@ -3,7 +3,6 @@
 test_common_loss_contract.py."""
 import warnings
 
-import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 import pytest
 import torch
 from loss_references import loss_and_grad, reference_edge_loss

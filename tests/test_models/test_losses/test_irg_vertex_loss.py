@@ -1,7 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """What only the vertex loss does; the contract of all three losses is in
 test_common_loss_contract.py."""
-import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 import torch
 
 from irg_mm.models.losses import IRGVertexLoss
