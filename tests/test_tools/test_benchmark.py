@@ -1,12 +1,26 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
+"""tools/analysis/benchmark.py: the harness measures what it claims, the
+cases run (and train) what they name, the sections print and judge it.
+
+Sections run their workers in this process here (``in_process``); one test
+runs the real subprocess protocol, on a kernel that needs no MMRazor."""
 import importlib.util
 import os.path as osp
+import sys
+
+import pytest
+import torch
+from conftest import REPO_ROOT
 
 import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
-import pytest
 
-BENCHMARK = osp.join(
-    osp.dirname(__file__), '..', '..', 'tools', 'analysis', 'benchmark.py')
+BENCHMARK = osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark.py')
+MIB = 2**20
+# The real ResNet-50 -> ResNet-18 models and hook points, on tiny images.
+TINY_STEP = [
+    '--step-batch', '2', '--step-image-size', '32', '--step-warmup', '0',
+    '--step-repeat', '1'
+]
 
 
 @pytest.fixture(scope='module')
@@ -17,8 +31,125 @@ def benchmark():
     return module
 
 
+@pytest.fixture(scope='module')
+def cases(benchmark):
+    # benchmark.py put its folder on sys.path and imported its siblings.
+    return sys.modules['benchmark_cases']
+
+
+@pytest.fixture(scope='module')
+def harness(benchmark):
+    return sys.modules['benchmark_harness']
+
+
+@pytest.fixture
+def in_process(benchmark, cases, monkeypatch):
+    """Sections call their workers here instead of in subprocesses."""
+    sections = sys.modules['benchmark_sections']
+    calls = []
+
+    def measure(args, worker, *case):
+        calls.append((worker, *case))
+        return cases.WORKERS[worker](args, *map(str, case))
+
+    monkeypatch.setattr(sections, 'measure', measure)
+    return calls
+
+
+# ----------------------------------------------------------------------------
+# Harness
+# ----------------------------------------------------------------------------
+def test_interleaved_times_calls_every_run_once_a_round(harness):
+    # One warm-up round in order, then timed rounds in changing orders, so
+    # that no run always follows the same other run.
+    order = []
+    runs = {name: (lambda name=name: order.append(name)) for name in 'abc'}
+    times = harness.interleaved_times(runs, 'cpu', warmup=1, repeat=6)
+    rounds = [''.join(order[i:i + 3]) for i in range(0, len(order), 3)]
+    assert rounds[0] == 'abc'
+    assert all(sorted(timed) == list('abc') for timed in rounds[1:])
+    assert len(set(rounds[1:])) > 1
+    assert set(times) == set('abc')
+    assert all(set(result) == {'median', 'min'} for result in times.values())
+
+
+def test_peak_memory_counts_a_known_allocation_not_an_earlier_peak(
+        harness):
+    earlier = torch.ones(2**25)  # 128 MiB, then freed: an earlier peak
+    del earlier
+    memory = harness.PeakMemory('cpu')
+    block = torch.ones(2**22)  # 16 MiB, every page written
+    assert 16 * MIB <= memory.added_bytes() < 32 * MIB
+    del block
+
+
+def test_worker_process_measures_the_peak_of_a_known_allocation(
+        benchmark, harness):
+    # floor_fwd_bwd's one call allocates both [B, D] float32 gradients: at
+    # least 32 MiB here, measured as peak RSS growth in a fresh process.
+    batch_size, dim = 64, 2**16
+    gradients = 2 * batch_size * dim * 4
+    result = harness.run_worker(BENCHMARK, ['--device', 'cpu'],
+                                'kernel_memory', 'floor_fwd_bwd', batch_size,
+                                dim)
+    assert gradients <= result['peak_bytes'] < 2 * gradients
+
+
+def test_failing_worker_raises_with_its_error(harness):
+    with pytest.raises(RuntimeError, match="KeyError: 'no_such_kernel'"):
+        harness.run_worker(BENCHMARK, [], 'kernel_memory', 'no_such_kernel',
+                           4, 8)
+
+
+# ----------------------------------------------------------------------------
+# Kernel cases and section
+# ----------------------------------------------------------------------------
+def test_loss_kernels_give_the_same_gradient(cases):
+    # IRGEdgeLoss, its maths without checks and the broadcast version are
+    # three implementations of one loss.
+    torch.manual_seed(0)
+    teacher = torch.randn(6, 10, dtype=torch.float64)
+    grads = {}
+    for impl in ('irg', 'irg_maths', 'naive'):
+        student = torch.randn(
+            6, 10, dtype=torch.float64,
+            generator=torch.Generator().manual_seed(1)).requires_grad_(True)
+        cases.KERNEL_BUILDERS[impl](student, teacher)()
+        grads[impl] = student.grad
+    assert grads['irg'].abs().sum() > 0
+    torch.testing.assert_close(grads['irg_maths'], grads['irg'])
+    torch.testing.assert_close(grads['naive'], grads['irg'])
+
+
+def test_floor_kernel_runs_its_backward(cases):
+    # d/dS sum(S T^T) = 1 T: every row is the teacher's column sum.
+    student = torch.randn(3, 4, requires_grad=True)
+    teacher = torch.randn(3, 4)
+    cases.floor_fwd_bwd_kernel(student, teacher)()
+    torch.testing.assert_close(student.grad, teacher.sum(0).expand(3, 4))
+
+
+def test_kernel_time_worker_times_the_loss_on_the_case(
+        benchmark, cases, monkeypatch):
+    from irg_mm.models import IRGEdgeLoss
+    seen = []
+    graph_values = IRGEdgeLoss.graph_values
+
+    def counting(self, preds_S, preds_T):
+        seen.append(tuple(preds_S.shape))
+        return graph_values(self, preds_S, preds_T)
+
+    monkeypatch.setattr(IRGEdgeLoss, 'graph_values', counting)
+    args = benchmark.parse_args(['--repeat', '3'])
+    times = cases.kernel_time_worker(args, '5', '7', 'irg', 'floor_fwd')
+    assert set(times) == {'irg', 'floor_fwd'}
+    assert all(result['min'] > 0 for result in times.values())
+    # The library warm-up at 4 x 8, one untimed round, three timed ones.
+    assert seen == [cases.WARMUP_SHAPE] + [(5, 7)] * 4
+
+
 def test_kernel_section_prints_table_targets_and_skips_naive(
-        benchmark, capsys):
+        benchmark, in_process, capsys):
     lines = benchmark.main([
         '--sections', 'kernel', '--batch-sizes', '4', '--dims', '25088',
         '--repeat', '1', '--kernels', 'irg', 'naive', 'floor_fwd_bwd',
@@ -26,6 +157,11 @@ def test_kernel_section_prints_table_targets_and_skips_naive(
     ])
     printed = capsys.readouterr().out
     assert printed.strip() == '\n'.join(lines).strip()
+    assert in_process == [
+        ('kernel_time', 4, 25088, 'irg', 'floor_fwd_bwd'),
+        ('kernel_memory', 'irg', 4, 25088),
+        ('kernel_memory', 'floor_fwd_bwd', 4, 25088),
+    ]
     assert any(
         line.startswith('|    4 |  25088 | IRGEdgeLoss fwd+bwd')
         for line in lines)
@@ -35,54 +171,45 @@ def test_kernel_section_prints_table_targets_and_skips_naive(
     assert 'broadcast / IRG = - (target >= 5.0: not measured)' in printed
 
 
-def test_kernel_workers_measure_every_kernel(benchmark):
-    args = benchmark.parse_args(['--repeat', '2'])
-    times = benchmark.kernel_time_worker(args, '4', '8', *benchmark.KERNELS)
-    assert set(times) == set(benchmark.KERNELS)
-    for result in times.values():
-        assert 0 < result['min'] <= result['median']
-    for impl in benchmark.KERNELS:
-        memory = benchmark.kernel_memory_worker(args, impl, '4', '8')
-        assert memory['peak_bytes'] >= 0
+def test_naive_tensor_bytes(cases):
+    # ResNet-18 layer4 flattened at B = 256: the 6.6 GB of the method notes.
+    assert cases.naive_tensor_bytes(256, 25088) == 6576668672
 
 
-# The real ResNet-50 -> ResNet-18 models and hook points, on tiny images.
-TINY_STEP = [
-    '--step-batch', '2', '--step-image-size', '32', '--step-warmup', '0',
-    '--step-repeat', '1'
-]
+@pytest.mark.parametrize('name, value, verdict', [
+    ('kernel_floor', 1.3, '= 1.30 (target <= 1.30: met)'),
+    ('kernel_floor', 1.31, '= 1.31 (target <= 1.30: MISSED)'),
+    ('kernel_naive', 4.9, '= 4.9 (target >= 5.0: MISSED)'),
+    ('step_memory', 0.05, '= 5.0% (target < 5.0%: MISSED)'),
+    ('step_memory', 0.049, '= 4.9% (target < 5.0%: met)'),
+    ('step_time', None, '= - (target <= 1.050: not measured)'),
+])
+def test_targets_judge_their_bounds(benchmark, name, value, verdict):
+    targets = sys.modules['benchmark_sections'].TARGETS
+    assert targets[name].line(value).endswith(verdict)
 
 
-def test_step_section_prints_table_and_targets(benchmark, capsys):
-    # Two variants keep the subprocesses few; KD is not run, so the targets
-    # that compare with it are reported as not measured.
-    lines = benchmark.main(
-        ['--sections', 'step', '--steps', 'student', 'irg_kd'] + TINY_STEP)
-    printed = capsys.readouterr().out
-    assert printed.strip() == '\n'.join(lines).strip()
-    assert '| student only |' in printed
-    assert '| IRG + KD     |' in printed
-    assert 'IRG + KD: step time / KD = - (target <= 1.05: not measured)' in (
-        printed)
-
-
-def test_step_time_worker_trains_kd_and_irg(benchmark):
-    args = benchmark.parse_args(TINY_STEP)
-    times = benchmark.step_time_worker(args, 'kd', 'irg')
-    assert set(times) == {'kd', 'irg'}
-    assert all(result['min'] > 0 for result in times.values())
-
-
-def test_step_model_cfg_swaps_only_the_distiller(benchmark):
-    irg = benchmark.step_model_cfg('irg')
-    kd = benchmark.step_model_cfg('kd')
-    irg_kd = benchmark.step_model_cfg('irg_kd')
+# ----------------------------------------------------------------------------
+# Step and layout cases and sections
+# ----------------------------------------------------------------------------
+def test_step_model_cfg_swaps_only_the_distiller(cases):
+    irg = cases.step_model_cfg('irg')
+    kd = cases.step_model_cfg('kd')
+    irg_kd = cases.step_model_cfg('irg_kd')
     assert irg['type'] == 'SingleTeacherDistill'
     assert irg['teacher_ckpt'] is None
     assert irg['distiller']['type'] == 'IRGDistiller'
     assert kd['distiller']['type'] == 'ConfigurableDistiller'
-    assert set(irg_kd['distiller']) == (
-        set(irg['distiller']) | set(benchmark.KD_PIECES))
+    # KD as configs/irg/irg-kd_resnet18_resnet34_imagenet.py ships it.
+    assert kd['distiller']['distill_losses'] == dict(
+        loss_kd=dict(type='KLDivergence', tau=1, loss_weight=3))
+    assert kd['distiller']['student_recorders'] == dict(
+        logits=dict(type='ModuleOutputs', source='head.fc'))
+    assert irg_kd['distiller'] == dict(
+        irg['distiller'], **{
+            key: kd['distiller'][key]
+            for key in cases.KD_KEYS
+        })
     assert {
         key: value
         for key, value in kd.items() if key != 'distiller'
@@ -90,29 +217,89 @@ def test_step_model_cfg_swaps_only_the_distiller(benchmark):
         key: value
         for key, value in irg.items() if key != 'distiller'
     }
-    student = benchmark.step_model_cfg('student')
-    assert student == irg['architecture']
+    assert cases.step_model_cfg('student') == irg['architecture']
 
 
-def test_naive_tensor_bytes(benchmark):
-    # ResNet-18 layer4 flattened at B = 256: the 6.6 GB of the method notes.
-    assert benchmark.naive_tensor_bytes(256, 25088) == 6576668672
+@pytest.mark.parametrize('precision', ['fp32', 'bf16_cl'])
+def test_step_time_worker_trains_kd_and_irg(benchmark, cases, monkeypatch,
+                                            precision):
+    built = {}
+    make_step = cases.make_step
+
+    def keeping(variant_cfg, args):
+        step = make_step(variant_cfg, args)
+        params = {
+            role: [p.detach().clone() for p in getattr(step.model,
+                                                       role).parameters()]
+            for role in ('architecture', 'teacher')
+        }
+        built[variant_cfg['distiller']['type']] = step, params
+        return step
+
+    monkeypatch.setattr(cases, 'make_step', keeping)
+    args = benchmark.parse_args(['--step-precision', precision] + TINY_STEP)
+    times = cases.step_time_worker(args, 'kd', 'irg')
+    assert set(times) == {'kd', 'irg'}
+    expected_losses = {
+        'ConfigurableDistiller': {'distill.loss_kd'},
+        'IRGDistiller': {'distill.loss_irg_vertex', 'distill.loss_irg_edge0',
+                         'distill.loss_irg_transform0'},
+    }
+    for distiller, (step, before) in built.items():
+        assert expected_losses[distiller] <= set(step.log_vars)
+        assert all(
+            torch.isfinite(value).all() for value in step.log_vars.values())
+        after = {
+            role: list(getattr(step.model, role).parameters())
+            for role in before
+        }
+        assert any(not torch.equal(old, new) for old, new in zip(
+            before['architecture'], after['architecture']))
+        assert all(
+            torch.equal(old, new)
+            for old, new in zip(before['teacher'], after['teacher']))
 
 
-def test_layout_section_prints_every_model_and_precision(benchmark, capsys):
+def test_train_step_refuses_to_time_a_diverged_step(cases):
+
+    class Diverged:
+
+        def train_step(self, data, optim_wrapper):
+            return dict(loss=torch.tensor(float('nan')))
+
+    step = cases.TrainStep(Diverged(), None, {})
+    step()
+    with pytest.raises(RuntimeError, match=r"irg: non-finite \['loss'\]"):
+        step.check_finite('irg')
+
+
+def test_step_section_prints_table_and_targets(benchmark, in_process,
+                                               capsys):
+    # KD is not run, so the targets that compare with it are reported as
+    # not measured.
+    lines = benchmark.main(
+        ['--sections', 'step', '--steps', 'student', 'irg_kd'] + TINY_STEP)
+    printed = capsys.readouterr().out
+    assert printed.strip() == '\n'.join(lines).strip()
+    assert [call[0] for call in in_process] == [
+        'step_time', 'step_memory', 'step_memory'
+    ]
+    assert '| student only |' in printed
+    assert '| IRG + KD     |' in printed
+    assert ('IRG + KD: step time / KD = - (target <= 1.050: not measured)'
+            in printed)
+
+
+def test_layout_section_prints_every_model_and_precision(
+        benchmark, in_process):
     lines = benchmark.main(['--sections', 'layout', '--layout-repeat', '1'])
-    rows = [line for line in lines if line.startswith('| student') or
-            line.startswith('| teacher')]
+    rows = [
+        line for line in lines
+        if line.startswith('| student') or line.startswith('| teacher')
+    ]
     assert len(rows) == 6
     for row in rows:
         speedup = float(row.strip('| ').split('|')[-1])
         assert speedup > 0
     # float32 is the reference of its own row.
     assert rows[0].endswith('| 1.00 |') and rows[3].endswith('| 1.00 |')
-
-
-def test_step_section_runs_in_the_fast_path(benchmark):
-    args = benchmark.parse_args(['--step-precision', 'bf16_cl'] + TINY_STEP)
-    times = benchmark.step_time_worker(args, 'kd', 'irg')
-    assert set(times) == {'kd', 'irg'}
-    assert all(0 < result['min'] for result in times.values())

@@ -17,7 +17,6 @@ Example:
 import argparse
 import copy
 import functools
-import math
 import os.path as osp
 from typing import Callable, Dict, Optional, Sequence
 
@@ -120,7 +119,12 @@ def floor_fwd_bwd_kernel(student: torch.Tensor,
                          teacher: torch.Tensor) -> Callable[[], None]:
     """One [B, D] x [D, B] product and its backward (one product each)."""
     teacher = teacher.clone().requires_grad_(True)
-    return lambda: (student @ teacher.t()).sum().backward()
+
+    def kernel() -> None:
+        teacher.grad = None  # a fresh gradient, as the student's
+        (student @ teacher.t()).sum().backward()
+
+    return kernel
 
 
 KERNEL_BUILDERS = {
@@ -284,7 +288,7 @@ class TrainStep:
         """
         bad = [
             key for key, value in (self.log_vars or {}).items()
-            if not math.isfinite(float(value))
+            if not bool(torch.isfinite(value.detach()).all())
         ]
         if bad:
             raise RuntimeError(f'{name}: non-finite {bad} in the timed '

@@ -12,7 +12,7 @@ Example:
     ['median', 'min']
 """
 import json
-import resource
+import random
 import statistics
 import subprocess
 import sys
@@ -22,24 +22,43 @@ from typing import Callable, Dict, List, Sequence
 import torch
 
 
+def _status_bytes(field: str) -> int:
+    """One memory field of ``/proc/self/status`` (Linux, kB units)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(f'{field}:'):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f'no {field} in /proc/self/status')
+
+
 def current_rss_bytes() -> int:
-    """Resident set size of this process now (Linux ``/proc``).
+    """Resident set size of this process now (Linux).
 
     Returns:
         int: Bytes.
     """
-    with open('/proc/self/statm') as f:
-        pages = int(f.read().split()[1])
-    return pages * resource.getpagesize()
+    return _status_bytes('VmRSS')
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set size of this process so far (Linux: KiB units).
+    """Peak resident set size of this process since the last
+    :func:`reset_peak_rss` (Linux).
 
     Returns:
         int: Bytes.
     """
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return _status_bytes('VmHWM')
+
+
+def reset_peak_rss() -> None:
+    """Set this process's peak RSS to its current RSS (Linux >= 4.0).
+
+    Without it the peak is that of the process's whole life, and even of
+    its parent: ``getrusage``'s ``ru_maxrss`` survives ``exec``, so a
+    worker started by a large process would start at that process's peak.
+    """
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
 
 
 def synchronize(device: str) -> None:
@@ -55,9 +74,10 @@ def synchronize(device: str) -> None:
 class PeakMemory:
     """Peak memory added above the state at construction.
 
-    On CPU this is the growth of the process's peak RSS, which is a
-    lifetime peak: it is only the peak of what follows in a fresh process
-    (as :func:`run_worker` gives each memory measurement).
+    On CPU this is the growth of the process's peak RSS, reset at
+    construction. Memory that the process freed but kept (allocator caches)
+    is reused without growing the RSS, so a measurement is only that of a
+    fresh process, which :func:`run_worker` gives each one.
 
     Args:
         device (str): ``'cpu'`` (peak RSS growth) or a CUDA device
@@ -66,7 +86,7 @@ class PeakMemory:
     Examples:
         >>> memory = PeakMemory('cpu')
         >>> block = torch.ones(2**24)  # 64 MiB, every page written
-        >>> memory.added_bytes() >= 2**26  # doctest: +SKIP
+        >>> memory.added_bytes() >= 2**26
         True
     """
 
@@ -77,6 +97,7 @@ class PeakMemory:
             torch.cuda.reset_peak_memory_stats()
             self.baseline = torch.cuda.memory_allocated()
         else:
+            reset_peak_rss()
             self.baseline = current_rss_bytes()
 
     def added_bytes(self) -> int:
@@ -118,7 +139,11 @@ def interleaved_times(runs: Dict[str, Callable[[], object]], device: str,
 
     Round-robin calls spread the load of other jobs on a shared machine
     evenly over the runs compared, where timing one after the other would
-    bill each run the load of its own minutes.
+    bill each run the load of its own minutes. Each round calls them in a
+    new order (a seeded shuffle): a run measured slower right after one
+    particular other run (CPU, B = 32: whichever kernel followed a
+    gradient-accumulating fwd+bwd floor took 0.3-1.5 ms more), and a fixed cycle, even rotated,
+    would bill that to the same run in every round.
 
     Args:
         runs (Dict[str, Callable]): The calls compared, by name.
@@ -132,10 +157,13 @@ def interleaved_times(runs: Dict[str, Callable[[], object]], device: str,
     for _ in range(warmup):
         for run in runs.values():
             run()
-    times = {name: [] for name in runs}
+    names = list(runs)
+    times = {name: [] for name in names}
+    shuffle = random.Random(0).shuffle
     for _ in range(repeat):
-        for name, run in runs.items():
-            times[name] += wall_times(run, device, 1)
+        shuffle(names)
+        for name in names:
+            times[name] += wall_times(runs[name], device, 1)
     return {
         name: dict(median=statistics.median(values), min=min(values))
         for name, values in times.items()

@@ -61,7 +61,9 @@ class _SquaredDistances(torch.autograd.Function):
         gram = centered @ centered.t()
         # The squared norms are the Gram diagonal: no [B, D] temporary.
         sq_norms = gram.diagonal()
-        distances = sq_norms[:, None] + sq_norms[None, :] - 2 * gram
+        # g + g^T, not 2 g: a BLAS product c c^T is not bitwise symmetric,
+        # the sum is (at the cost of the multiplication it replaces).
+        distances = sq_norms[:, None] + sq_norms[None, :] - (gram + gram.t())
         diagonal = torch.eye(
             len(distances), dtype=torch.bool, device=distances.device)
         # As clamp(min=0) would: no gradient where rounding went below 0.

@@ -52,6 +52,7 @@ def check_instance_features(loss_name: str,
         iteration, naming the loss and its hook points.
 
     Examples:
+        >>> import torch
         >>> check_instance_features('IRGEdgeLoss', torch.rand(0, 8),
         ...                         torch.rand(0, 4))
         Traceback (most recent call last):

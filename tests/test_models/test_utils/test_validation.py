@@ -1,8 +1,8 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 import pytest
 import torch
 
+import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 from irg_mm.models.utils import check_instance_features, check_normalize_mode
 
 
@@ -37,3 +37,13 @@ def test_normalize_mode():
         check_normalize_mode(mode)
     with pytest.raises(ValueError, match="got 'Max'"):
         check_normalize_mode('Max')
+
+
+def test_checks_read_shapes_only():
+    # Meta tensors have no data: any value read (a NaN check, a host sync)
+    # would raise here.
+    student, teacher = (torch.empty(4, 3, device='meta'),
+                        torch.empty(4, 5, 2, device='meta'))
+    check_instance_features('Loss', student, teacher)
+    with pytest.raises(ValueError, match='batch sizes 4 and 3'):
+        check_instance_features('Loss', student, teacher[:3])
