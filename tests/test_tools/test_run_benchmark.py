@@ -119,6 +119,8 @@ def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
         sys.executable, RUNNER, spec, '--methods', 'baseline', '--seeds', '0',
         '--cfg-options', 'train_cfg.max_epochs=3', 'train_cfg.val_interval=1',
         'default_hooks.checkpoint.interval=1',
+        # Keep epoch_1.pth, which the test waits for, after epoch_2 is saved.
+        'default_hooks.checkpoint.max_keep_ckpts=-1',
         'train_dataloader.dataset.train_fraction=0.2'
     ]
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)

@@ -129,9 +129,12 @@ def test_dist_train_and_test_two_cpu_processes(tmp_path, teacher_ckpt):
                          str(tmp_path / 'test'), '--out', str(out),
                          '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}')
     final = [r for r in load_scalars(tmp_path) if 'accuracy/top1' in r][-1]
-    # The two ranks' halves of the val set are gathered before scoring.
+    # The two ranks' halves of the val set are gathered before scoring. The
+    # 2-epoch student is near chance, with near-ties among its logits that
+    # another process's float rounding can flip: one of the 540 images may.
+    one_image = 100 / 540
     assert json.loads(out.read_text())['accuracy/top1'] == pytest.approx(
-        final['accuracy/top1'])
+        final['accuracy/top1'], abs=one_image + 1e-4)
 
 
 def test_auto_resume_takes_a_checkpoint_saved_just_before_a_kill(tmp_path):
