@@ -41,6 +41,20 @@ class NotADistillCheckpointError(ValueError):
     """A checkpoint holds no student saved by a distillation algorithm."""
 
 
+class VertexError(TypeError):
+    """A hooked module's output cannot become a batch of vertices.
+
+    Args:
+        recorder (IRGGraphRecorder): The recorder of that hook point, so
+            that the error can be traced to its config key.
+        message (str): What was recorded and how to fix it.
+    """
+
+    def __init__(self, recorder: object, message: str) -> None:
+        super().__init__(message)
+        self.recorder = recorder
+
+
 class WorkDirBusyError(RuntimeError):
     """Another training run holds the work dir."""
 

@@ -16,10 +16,9 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.distillers import ConfigurableDistiller
 from torch import nn
 
-from irg_mm.errors import DistillConfigError
+from irg_mm.errors import DistillConfigError, VertexError
 from irg_mm.models.distillers import DistillerKeys
 from irg_mm.models.distillers.records import describe_record
-from irg_mm.models.recorders.irg_graph_recorder import VertexError
 
 # What a loss, recorder or connector raises on records it cannot take.
 RECORD_ERRORS = (ValueError, TypeError, IndexError, RuntimeError,

@@ -7,25 +7,12 @@ from mmrazor.registry import TASK_UTILS
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
+from irg_mm.errors import VertexError
 from irg_mm.utils.choices import check_choice
 from ..utils.suggestions import nearest_names
 
 POOLING_MODES = ('avg', 'flatten', 'none')
 TOKEN_POOLING_MODES = ('mean', 'cls')
-
-
-class VertexError(TypeError):
-    """A hooked module's output cannot become a batch of vertices.
-
-    Args:
-        recorder (IRGGraphRecorder): The recorder of that hook point, so
-            that the error can be traced to its config key.
-        message (str): What was recorded and how to fix it.
-    """
-
-    def __init__(self, recorder: 'IRGGraphRecorder', message: str) -> None:
-        super().__init__(message)
-        self.recorder = recorder
 
 
 def _describe(value: Any) -> str:

@@ -192,7 +192,7 @@ def test_registry_and_recorder_manager(classifier, images):
 
 
 def test_tuple_output_error_names_its_elements_and_output_index():
-    from irg_mm.models.recorders.irg_graph_recorder import VertexError
+    from irg_mm.errors import VertexError
 
     class PatchEmbed(torch.nn.Module):
 
