@@ -140,6 +140,17 @@ def test_floor_kernel_runs_its_backward(cases):
     torch.testing.assert_close(student.grad, teacher.sum(0).expand(3, 4))
 
 
+def test_products_kernel_does_the_three_products_of_the_edge_loss(cases):
+    student, teacher = torch.randn(5, 7), torch.randn(5, 9)
+    with torch.profiler.profile(record_shapes=True) as profile:
+        cases.irg_products_kernel(student, teacher)()
+    shapes = sorted(
+        tuple(tuple(shape) for shape in event.input_shapes)
+        for event in profile.events() if event.name == 'aten::mm')
+    assert shapes == sorted([((5, 7), (7, 5)), ((5, 9), (9, 5)),
+                             ((5, 5), (5, 7))])
+
+
 def test_kernel_time_worker_times_the_loss_on_the_case(
         benchmark, cases, monkeypatch):
     from irg_mm.models import IRGEdgeLoss

@@ -29,6 +29,7 @@ KERNELS = {
     'naive': 'broadcast fwd+bwd',
     'floor_fwd': 'matmul fwd (floor)',
     'floor_fwd_bwd': 'matmul fwd+bwd (floor)',
+    'irg_products': "IRG's 3 products",
 }
 STEPS = {
     'student': 'student only',
@@ -127,12 +128,30 @@ def floor_fwd_bwd_kernel(student: torch.Tensor,
     return kernel
 
 
+def irg_products_kernel(student: torch.Tensor,
+                        teacher: torch.Tensor) -> Callable[[], None]:
+    """The three products the edge loss cannot avoid, nothing else: the
+    student's and the teacher's Gram matrices and the backward product of
+    a ``[B, B]`` gradient with the student's ``[B, D]`` features."""
+    grad = torch.rand(len(student), len(student), dtype=student.dtype,
+                      device=student.device)
+
+    def kernel() -> None:
+        with torch.no_grad():
+            student @ student.t()
+            teacher @ teacher.t()
+            grad @ student
+
+    return kernel
+
+
 KERNEL_BUILDERS = {
     'irg': irg_kernel,
     'irg_maths': irg_maths_kernel,
     'naive': naive_kernel,
     'floor_fwd': floor_fwd_kernel,
     'floor_fwd_bwd': floor_fwd_bwd_kernel,
+    'irg_products': irg_products_kernel,
 }
 
 

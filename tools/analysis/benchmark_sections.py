@@ -114,9 +114,12 @@ def kernel_targets(results: Dict[tuple, Dict]) -> List[str]:
         floor = ratio(irg, results.get((batch_size, dim, 'floor_fwd_bwd')),
                       'min')
         speedup = ratio(results.get((batch_size, dim, 'naive')), irg, 'min')
+        products = ratio(irg, results.get((batch_size, dim, 'irg_products')),
+                         'min')
         lines.append(f'B={batch_size}, D={dim}: '
                      f'{TARGETS["kernel_floor"].line(floor)}; '
-                     f'{TARGETS["kernel_naive"].line(speedup)}')
+                     f'{TARGETS["kernel_naive"].line(speedup)}; IRG / its '
+                     f'3 products = {cell(products, ".2f")} (no target)')
     return lines
 
 
