@@ -96,8 +96,9 @@ def mapped_checkpoints() -> Iterator[None]:
     """Map, not read, every checkpoint file loaded inside, whichever scheme
     loader found it (a download lands in the torch hub cache first).
 
-    For checks of keys and shapes: the weights stay on disk, and the run
-    that loads the file later reads them once.
+    For checks of keys and shapes: the tensors stay on disk until touched,
+    and the run that loads the file later reads them once. A file in torch's
+    legacy format, which cannot be mapped, is read.
 
     Examples:
         >>> from mmengine.runner import CheckpointLoader
@@ -125,8 +126,7 @@ def _refusal_reason(error: Exception) -> str:
 
 def safe_torch_load(source: Union[str, Any],
                     map_location: Optional[Any] = None,
-                    description: Optional[str] = None,
-                    mmap: bool = False) -> Any:
+                    description: Optional[str] = None) -> Any:
     """``torch.load`` with ``weights_only=True`` and errors that name the fix.
 
     Args:
@@ -134,11 +134,6 @@ def safe_torch_load(source: Union[str, Any],
         map_location (Any, optional): Same as :func:`torch.load`.
         description (str, optional): How to name the source in errors.
             Defaults to the path.
-        mmap (bool): Map a checkpoint file instead of reading it: its
-            tensors stay on disk until touched, so a check of keys and
-            shapes does not read the weights (a file in torch's legacy
-            format, which cannot be mapped, is read). Always on inside
-            :func:`mapped_checkpoints`. Defaults to False.
 
     Returns:
         Any: The loaded checkpoint.
@@ -154,8 +149,10 @@ def safe_torch_load(source: Union[str, Any],
         {'state_dict': {}}
     """
     name = description or str(source)
-    mmap = (mmap or _MAP_FILES.get()) and isinstance(
-        source, str) and zipfile.is_zipfile(source)
+    # Inside mapped_checkpoints(); a file in torch's legacy format cannot
+    # be mapped and is read.
+    mmap = _MAP_FILES.get() and isinstance(source, str) and zipfile.is_zipfile(
+        source)
     try:
         return torch.load(
             source, map_location=map_location, weights_only=True, mmap=mmap)

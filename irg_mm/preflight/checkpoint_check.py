@@ -67,19 +67,18 @@ def open_checkpoint(path: str, key: Optional[str] = None) -> Any:
         UnsafeCheckpointError: The file holds objects that could run code.
         CheckpointDownloadError: A remote file could not be downloaded.
     """
-    if not _is_remote(path):
-        return safe_torch_load(
-            path,
-            map_location='cpu',
-            description=f'{key}={path!r}' if key else None,
-            mmap=True)
-    try:
-        with mapped_checkpoints():
+    with mapped_checkpoints():
+        if not _is_remote(path):
+            return safe_torch_load(
+                path,
+                map_location='cpu',
+                description=f'{key}={path!r}' if key else None)
+        try:
             return CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    except REMOTE_LOAD_ERRORS as error:
-        if key is None:
-            raise
-        raise type(error)(f'{key}: {error}') from error
+        except REMOTE_LOAD_ERRORS as error:
+            if key is None:
+                raise
+            raise type(error)(f'{key}: {error}') from error
 
 
 def unwrapped_state_dict(

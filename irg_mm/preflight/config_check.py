@@ -15,19 +15,17 @@ first iteration.
 """
 import math
 from inspect import Parameter, signature
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 from mmengine.config import Config
 from mmengine.registry import MODELS, Registry
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.distillers import ConfigurableDistiller
-from mmrazor.models.task_modules.recorder import ModuleOutputsRecorder
 from mmrazor.registry import TASK_UTILS
 from torch import nn
 
 from irg_mm.errors import DistillConfigError
 from irg_mm.models.distillers import DistillerKeys, IRGDistiller
-from irg_mm.models.recorders import IRGGraphRecorder
 from irg_mm.models.utils.suggestions import nearest_names, suggest
 from .checkpoint_check import TensorShapes, read_teacher_checkpoint
 from .run_check import check_graph_sizes, check_teacher_weights
@@ -116,17 +114,6 @@ def _is_subclass(registry: Registry, cfg: dict, parent: type) -> bool:
     if isinstance(obj_type, str):
         obj_type = registry.get(obj_type)
     return isinstance(obj_type, type) and issubclass(obj_type, parent)
-
-
-def _sources(recorder_cfg: dict) -> Optional[List[str]]:
-    """Module names a recorder hooks, or None if it hooks no module."""
-    recorder_type = TASK_UTILS.get(f'{recorder_cfg.get("type")}Recorder')
-    if not (isinstance(recorder_type, type)
-            and issubclass(recorder_type,
-                           (ModuleOutputsRecorder, IRGGraphRecorder))):
-        return None
-    sources = recorder_cfg.get('sources', recorder_cfg.get('source'))
-    return [sources] if isinstance(sources, str) else list(sources or ())
 
 
 def _check_recorders(keys: DistillerKeys) -> None:
@@ -295,10 +282,12 @@ def _check_record(keys: DistillerKeys, loss_name: str, arg: str,
 
 def _check_data_idx(key: str, recorder_cfg: dict, record: dict) -> None:
     """``data_idx`` of an ``IRGGraph`` recorder must index its sources."""
-    sources: Sequence[str] = _sources(recorder_cfg) or ()
+    sources = recorder_cfg.get('sources')
     data_idx = record.get('data_idx')
-    if 'sources' in recorder_cfg and data_idx is not None and \
-            not -len(sources) <= data_idx < len(sources):
+    if sources is None or data_idx is None:
+        return
+    sources = [sources] if isinstance(sources, str) else list(sources)
+    if not -len(sources) <= data_idx < len(sources):
         raise DistillConfigError(
             f'{key}: {data_idx} is out of range for the {len(sources)} '
-            f'sources {list(sources)}; use 0..{len(sources) - 1}')
+            f'sources {sources}; use 0..{len(sources) - 1}')

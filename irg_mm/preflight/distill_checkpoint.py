@@ -9,7 +9,8 @@ would report the student only. :func:`prepare_distill_test` takes the
 teacher from the checkpoint instead and tests both;
 :func:`use_checkpoint_teacher` does the same for any tool that loads the
 whole algorithm (``tools/analysis/visualize_irg.py``), and
-:func:`extract_student` serves ``tools/model_converters/convert_to_student.py``.
+:func:`extract_student` serves
+``tools/model_converters/convert_to_student.py``.
 """
 import os.path as osp
 from typing import Dict, List

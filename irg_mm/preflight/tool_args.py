@@ -6,13 +6,13 @@ import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
-from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from irg_mm.engine.hooks.distill_check_hook import (DistillCheckHook,
                                                     distill_algorithm)
 from irg_mm.utils.cli_literals import CfgOptionsAction, hook_config
+from irg_mm.utils.model_wrappers import unwrap_model
 from irg_mm.utils.process_lifetime import end_with_launcher
 from .checkpoint_check import (check_resume_checkpoint, check_teacher_fits,
                                resolve_auto_resume)
@@ -150,8 +150,7 @@ def build_runner(cfg: Config) -> Runner:
     init_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)
-    model = runner.model.module if is_model_wrapper(runner.model) else \
-        runner.model
+    model = unwrap_model(runner.model)
     if teacher_weights is not None:
         check_teacher_fits(cfg.model.teacher_ckpt, teacher_weights,
                            model.teacher)

@@ -4,8 +4,9 @@ from typing import Any
 import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
+
+from irg_mm.utils.model_wrappers import unwrap_model
 
 
 def inputs_to_channels_last(module: nn.Module, args: Any,
@@ -50,8 +51,7 @@ class ChannelsLastHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         model.to(memory_format=torch.channels_last)
         model.data_preprocessor.register_forward_hook(
             inputs_to_channels_last)

@@ -9,7 +9,6 @@ import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from mmengine.runner import find_latest_checkpoint
 from mmrazor.models.algorithms import SingleTeacherDistill
@@ -19,6 +18,7 @@ from torch import nn
 from irg_mm.errors import DistillConfigError, VertexError
 from irg_mm.models.distillers import DistillerKeys
 from irg_mm.models.distillers.records import describe_record
+from irg_mm.utils.model_wrappers import unwrap_model
 
 # What a loss, recorder or connector raises on records it cannot take.
 RECORD_ERRORS = (ValueError, TypeError, IndexError, RuntimeError,
@@ -28,7 +28,7 @@ RECORD_ERRORS = (ValueError, TypeError, IndexError, RuntimeError,
 def distill_algorithm(model: nn.Module) -> Optional[SingleTeacherDistill]:
     """The ``SingleTeacherDistill`` with a ``ConfigurableDistiller`` inside
     ``model`` (unwrapped from DDP), or None for any other model."""
-    model = model.module if is_model_wrapper(model) else model
+    model = unwrap_model(model)
     if isinstance(model, SingleTeacherDistill) and isinstance(
             model.distiller, ConfigurableDistiller):
         return model

@@ -4,13 +4,13 @@ from typing import Dict, List, Sequence, Union
 
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.model import is_model_wrapper
 from mmengine.registry import LOOPS
 from mmengine.runner import TestLoop, autocast
 from torch import nn
 from torch.utils.data import DataLoader
 
 from irg_mm.errors import ConfigError
+from irg_mm.utils.model_wrappers import unwrap_model
 
 # Prefix of the teacher's metrics, as MMRazor's SingleTeacherDistillValLoop
 # names them in training logs.
@@ -66,8 +66,7 @@ class SingleTeacherDistillTestLoop(TestLoop):
                  evaluator: Union[Evaluator, Dict, List],
                  fp16: bool = False) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not isinstance(getattr(model, 'teacher', None), nn.Module):
             raise ConfigError(
                 'test_cfg.type: SingleTeacherDistillTestLoop tests a '

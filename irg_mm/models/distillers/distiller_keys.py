@@ -3,10 +3,11 @@
 
 Errors found by :mod:`irg_mm.preflight.config_check`, by the hook-point
 check of every ``ConfigurableDistiller`` and by
-:class:`irg_mm.engine.DistillCheckHook` name the key to fix. ``IRGDistiller`` generates its recorders, connectors and
-losses (see :func:`expand_irg`), so for those the key is the compact one the
-user wrote, which the expansion records for every entry it generates and the
-distiller keeps as ``config_keys``.
+:class:`irg_mm.engine.DistillCheckHook` name the key to fix.
+``IRGDistiller`` generates its recorders, connectors and losses (see
+:func:`expand_irg`), so for those the key is the compact one the user wrote,
+which the expansion records for every entry it generates and the distiller
+keeps as ``config_keys``.
 """
 from typing import Mapping, Optional
 
