@@ -136,3 +136,32 @@ def test_normalized_mse_matches_definition():
         normalized_mse(student, teacher), expected.mean())
     assert normalized_mse(student.bfloat16(),
                           teacher.bfloat16()).dtype == torch.float32
+
+
+@pytest.mark.parametrize('offset, spread, rtol', [(4., 1., 1e-5),
+                                                  (100., 0.1, 1e-3)])
+def test_float32_gradient_is_accurate_despite_common_offset(
+        offset, spread, rtol):
+    torch.manual_seed(0)
+    x = offset + spread * torch.randn(32, 512)
+    weights = torch.rand(32, 32, dtype=torch.float64)
+    student = x.clone().requires_grad_(True)
+    (batch_squared_distances(student) * weights.float()).sum().backward()
+    ref = x.double().requires_grad_(True)
+    (reference_distances(ref) * weights).sum().backward()
+    error = (student.grad.double() - ref.grad).abs().max()
+    assert error <= rtol * ref.grad.abs().max()
+
+
+def test_backward_keeps_no_copy_of_the_features():
+    # Only the input itself and [B, B] tensors are saved for backward: a
+    # shifted or centred [B, D] copy would double the memory per loss.
+    features = torch.randn(8, 300, requires_grad=True)
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(
+            lambda t: saved.append(t) or t, lambda t: t):
+        batch_squared_distances(features)
+    is_input = [t.data_ptr() == features.data_ptr() for t in saved]
+    assert any(is_input)
+    assert all(
+        same or t.numel() <= 8 * 8 for t, same in zip(saved, is_input))
