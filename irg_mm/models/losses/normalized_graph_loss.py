@@ -4,7 +4,8 @@ from typing import Optional, Tuple
 import torch.nn as nn
 from torch import Tensor
 
-from ..utils import check_normalize_mode, normalize_pair, normalized_mse
+from irg_mm.utils.choices import check_choice
+from ..utils import NORMALIZE_MODES, normalize_pair, normalized_mse
 from ..utils.dist_gather import GraphScope
 
 
@@ -35,7 +36,7 @@ class NormalizedGraphLoss(nn.Module):
                  grad_through_max: bool = False,
                  graph_scope: str = 'local') -> None:
         super().__init__()
-        check_normalize_mode(normalize)
+        check_choice('normalize', normalize, NORMALIZE_MODES)
         self.loss_weight = loss_weight
         self.normalize = normalize
         self.grad_through_max = grad_through_max

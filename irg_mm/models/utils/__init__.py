@@ -3,10 +3,10 @@ from .pairwise_distance import (batch_squared_distances, compute_dtype,
                                 flatten_instances, normalize_by_max,
                                 normalize_pair, normalized_mse)
 from .suggestions import nearest_names, suggest
-from .validation import check_instance_features, check_normalize_mode
+from .validation import NORMALIZE_MODES, check_instance_features
 
 __all__ = [
     'batch_squared_distances', 'compute_dtype', 'flatten_instances',
     'normalize_by_max', 'normalize_pair', 'normalized_mse', 'check_instance_features',
-    'check_normalize_mode', 'nearest_names', 'suggest'
+    'NORMALIZE_MODES', 'nearest_names', 'suggest'
 ]

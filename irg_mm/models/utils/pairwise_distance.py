@@ -10,7 +10,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-from .validation import check_normalize_mode
+from irg_mm.utils.choices import check_choice
+from .validation import NORMALIZE_MODES
 
 
 def compute_dtype(x: Tensor) -> torch.dtype:
@@ -150,7 +151,7 @@ def normalize_by_max(values: Tensor,
         >>> normalize_by_max(torch.zeros(3))
         tensor([0., 0., 0.])
     """
-    check_normalize_mode(mode)
+    check_choice('normalize', mode, NORMALIZE_MODES)
     if mode is None:
         return values
     normalizer = values.amax() if mode == 'max' else values.mean()

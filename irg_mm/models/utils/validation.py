@@ -1,24 +1,8 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Input checks of the IRG losses: fail early, name the loss and the fix."""
-from typing import Optional
-
 from torch import Tensor
 
 NORMALIZE_MODES = ('max', 'mean', None)
-
-
-def check_normalize_mode(mode: Optional[str]) -> None:
-    """Check a normaliser name.
-
-    Args:
-        mode (str, optional): One of ``'max'``, ``'mean'`` or ``None``.
-
-    Raises:
-        ValueError: If ``mode`` is anything else.
-    """
-    if mode not in NORMALIZE_MODES:
-        raise ValueError(f"normalize must be 'max', 'mean' or None, got "
-                         f'{mode!r}')
 
 
 def check_instance_features(loss_name: str,
