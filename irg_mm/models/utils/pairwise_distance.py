@@ -50,8 +50,7 @@ class _SquaredDistances(torch.autograd.Function):
     The features are shifted by the batch's first instance before the
     product: distances do not change, and the norms shrink to the spread of
     the batch. The shift is one ``[B, D]`` pass, where centring on the mean
-    takes two, and the shifted copy lives only during the product: at
-    ``B = 32``, ``D = 25088`` these passes cost as much as the products.
+    takes two, and the shifted copy lives only during the product.
 
     With ``G`` the incoming ``[B, B]`` gradient (zero where the forward
     clamped or on the diagonal), ``dA / df = 2 L f`` with
@@ -68,7 +67,7 @@ class _SquaredDistances(torch.autograd.Function):
         gram = shifted @ shifted.t()
         # The squared norms are the Gram diagonal: no [B, D] temporary.
         sq_norms = gram.diagonal()
-        # g + g^T, not 2 g: a BLAS product c c^T is not bitwise symmetric,
+        # g + g^T, not 2 g: a BLAS product x x^T is not bitwise symmetric,
         # the sum is (at the cost of the multiplication it replaces).
         distances = sq_norms[:, None] + sq_norms[None, :] - (gram + gram.t())
         diagonal = torch.eye(

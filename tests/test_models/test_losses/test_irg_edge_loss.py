@@ -48,5 +48,7 @@ def test_single_instance_gives_connected_zero_and_warns_once():
 
 
 def test_invalid_normalize_raises():
-    with pytest.raises(ValueError, match=r"normalize must be one of \('max', 'mean', None\)"):
+    with pytest.raises(
+            ValueError,
+            match=r"normalize must be one of \('max', 'mean', None\)"):
         IRGEdgeLoss(normalize='min')

@@ -123,7 +123,9 @@ def test_normalize_zero_values_returns_them_unscaled(mode):
 
 
 def test_normalize_rejects_unknown_mode():
-    with pytest.raises(ValueError, match=r"normalize must be one of \('max', 'mean', None\)"):
+    with pytest.raises(
+            ValueError,
+            match=r"normalize must be one of \('max', 'mean', None\)"):
         normalize_by_max(torch.rand(3), 'sum')
 
 
