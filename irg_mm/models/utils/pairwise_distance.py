@@ -8,6 +8,7 @@ product form of squared distances cancels catastrophically in half precision
 from typing import Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from irg_mm.utils.choices import check_choice
@@ -44,16 +45,32 @@ def flatten_instances(x: Tensor) -> Tensor:
     return x.reshape(x.shape[0], -1)
 
 
-class _SquaredDistances(torch.autograd.Function):
-    """Product-form squared distances of ``[B, D]`` features, fused backward.
+def _clamped_squared_distances(flat: Tensor) -> Tensor:
+    """Squared distances of ``[B, D]`` features, in the product form.
 
     The features are shifted by the batch's first instance before the
     product: distances do not change, and the norms shrink to the spread of
     the batch. The shift is one ``[B, D]`` pass, where centring on the mean
-    takes two, and the shifted copy lives only during the product.
+    takes two, and the shifted copy lives only during the product. Rounding
+    below zero is clamped to 0 and the diagonal is set to exactly 0.
+    """
+    shifted = flat - flat[:1]
+    gram = shifted @ shifted.t()
+    del shifted  # freed before the [B, B] work, which needs only the Gram
+    # The squared norms are the Gram diagonal: no [B, D] temporary.
+    sq_norms = gram.diagonal()
+    # g + g^T, not 2 g: a BLAS product x x^T is not bitwise symmetric,
+    # the sum is (at the cost of the multiplication it replaces).
+    distances = (sq_norms[:, None] + sq_norms[None, :]).sub_(gram + gram.t())
+    return distances.clamp_(min=0).fill_diagonal_(0)
 
-    With ``G`` the incoming ``[B, B]`` gradient (zero where the forward
-    clamped or on the diagonal), ``dA / df = 2 L f`` with
+
+class _SquaredDistances(torch.autograd.Function):
+    """:func:`_clamped_squared_distances` with a fused backward.
+
+    With ``G`` the incoming ``[B, B]`` gradient, zeroed where the distance
+    is 0 (where the forward clamped, on the diagonal, and between identical
+    instances, whose true gradient is 0), ``dA / df = 2 L f`` with
     ``L = diag(S 1) - S`` and ``S = G + G^T``: one ``[B, B] x [B, D]``
     product on the saved input. Autograd of the plain expression takes two
     (one per operand of the Gram matrix) plus ``[B, D]`` passes for the
@@ -63,28 +80,19 @@ class _SquaredDistances(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, flat: Tensor) -> Tensor:
-        shifted = flat - flat[:1]
-        gram = shifted @ shifted.t()
-        # The squared norms are the Gram diagonal: no [B, D] temporary.
-        sq_norms = gram.diagonal()
-        # g + g^T, not 2 g: a BLAS product x x^T is not bitwise symmetric,
-        # the sum is (at the cost of the multiplication it replaces).
-        distances = sq_norms[:, None] + sq_norms[None, :] - (gram + gram.t())
-        diagonal = torch.eye(
-            len(distances), dtype=torch.bool, device=distances.device)
-        # As clamp(min=0) would: no gradient where rounding went below 0.
-        dropped = (distances < 0) | diagonal
-        ctx.save_for_backward(flat, dropped)
-        return distances.masked_fill(dropped, 0)
+        distances = _clamped_squared_distances(flat)
+        ctx.save_for_backward(flat, distances)
+        return distances
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        flat, dropped = ctx.saved_tensors
+        flat, distances = ctx.saved_tensors
         with torch.autocast(device_type=grad.device.type, enabled=False):
-            grad = grad.to(flat.dtype).masked_fill(dropped, 0)
-            sym = grad + grad.t()
-            laplacian = torch.diag(sym.sum(dim=1)) - sym
-            return (2 * laplacian) @ flat
+            grad = grad.to(flat.dtype).masked_fill(distances == 0, 0)
+            # 2 L = -2 S off the diagonal, 2 (S 1) on it (S has a zero one).
+            laplacian = (grad + grad.t()).mul_(-2)
+            laplacian.diagonal().sub_(laplacian.sum(dim=1))
+            return laplacian @ flat
 
 
 def batch_squared_distances(features: Tensor) -> Tensor:
@@ -120,7 +128,11 @@ def batch_squared_distances(features: Tensor) -> Tensor:
     """
     flat = flatten_instances(features)
     with torch.autocast(device_type=flat.device.type, enabled=False):
-        return _SquaredDistances.apply(flat.to(compute_dtype(flat)))
+        flat = flat.to(compute_dtype(flat))
+        if flat.requires_grad and torch.is_grad_enabled():
+            return _SquaredDistances.apply(flat)
+        # A teacher's features: no graph to record, so no autograd node.
+        return _clamped_squared_distances(flat)
 
 
 def normalize_by_max(values: Tensor,
@@ -156,9 +168,7 @@ def normalize_by_max(values: Tensor,
     normalizer = values.amax() if mode == 'max' else values.mean()
     if detach_normalizer:
         normalizer = normalizer.detach()
-    normalizer = torch.where(normalizer > 0, normalizer,
-                             torch.ones_like(normalizer))
-    return values / normalizer
+    return values / torch.where(normalizer > 0, normalizer, 1.0)
 
 
 def normalize_pair(preds_S: Tensor,
@@ -208,4 +218,4 @@ def normalized_mse(preds_S: Tensor,
     student, teacher = normalize_pair(preds_S, preds_T, mode,
                                       grad_through_max)
     with torch.autocast(device_type=student.device.type, enabled=False):
-        return (student - teacher).pow(2).mean()
+        return F.mse_loss(student, teacher)

@@ -167,3 +167,22 @@ def test_backward_keeps_no_copy_of_the_features():
     assert any(is_input)
     assert all(
         same or t.numel() <= 8 * 8 for t, same in zip(saved, is_input))
+
+
+def test_features_without_gradient_skip_the_autograd_function(monkeypatch):
+    # The teacher's distances need no backward: they skip the custom
+    # Function (and its saved tensors) but must equal the student's path.
+    from irg_mm.models.utils import pairwise_distance
+    applied = []
+    apply = pairwise_distance._SquaredDistances.apply
+    monkeypatch.setattr(pairwise_distance._SquaredDistances, 'apply',
+                        lambda flat: applied.append(flat) or apply(flat))
+    torch.manual_seed(0)
+    features = 3 + torch.randn(9, 40)
+    without_grad = batch_squared_distances(features)
+    with torch.no_grad():
+        batch_squared_distances(features.clone().requires_grad_(True))
+    assert applied == []
+    with_grad = batch_squared_distances(features.clone().requires_grad_(True))
+    assert len(applied) == 1
+    assert torch.equal(without_grad, with_grad.detach())
