@@ -151,6 +151,24 @@ def test_products_kernel_does_the_three_products_of_the_edge_loss(cases):
                              ((5, 5), (5, 7))])
 
 
+def test_work_kernel_shifts_each_gram_input_by_its_first_instance(
+        cases, monkeypatch):
+    student, teacher = torch.randn(5, 7), torch.randn(5, 9)
+    gram_inputs = []
+    mm = torch.Tensor.__matmul__
+
+    def recording(a, b):
+        if a.shape[0] == b.shape[1] and a.shape[1] == b.shape[0]:
+            gram_inputs.append(a.clone())
+        return mm(a, b)
+
+    monkeypatch.setattr(torch.Tensor, '__matmul__', recording)
+    cases.KERNEL_BUILDERS['irg_work'](student, teacher)()
+    assert len(gram_inputs) == 2
+    torch.testing.assert_close(gram_inputs[0], student - student[:1])
+    torch.testing.assert_close(gram_inputs[1], teacher - teacher[:1])
+
+
 def test_kernel_time_worker_times_the_loss_on_the_case(
         benchmark, cases, monkeypatch):
     from irg_mm.models import IRGEdgeLoss

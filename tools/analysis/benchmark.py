@@ -15,7 +15,12 @@ student ``[B, D]`` (teacher of the same shape) against
 - ``floor_fwd_bwd``: the same product with its backward, two more products
   of the same size (``6 B^2 D`` flops). This is the floor the targets use:
   the IRG kernel cannot do less, since it needs the teacher's Gram matrix,
-  the student's, and one product in backward.
+  the student's, and one product in backward;
+- ``irg_products``: those three products alone (no autograd);
+- ``irg_work``: the same with each Gram matrix of its input shifted by the
+  first instance, as the loss does for float32 accuracy: what any
+  implementation of the loss must do, so its ratio to the floor bounds what
+  the target can ask of one here.
 
 Step section: one training step (data preprocessing, teacher forward,
 student forward and backward, SGD step) through MMRazor's

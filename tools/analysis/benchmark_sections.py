@@ -116,10 +116,13 @@ def kernel_targets(results: Dict[tuple, Dict]) -> List[str]:
         speedup = ratio(results.get((batch_size, dim, 'naive')), irg, 'min')
         products = ratio(irg, results.get((batch_size, dim, 'irg_products')),
                          'min')
+        bound = ratio(results.get((batch_size, dim, 'irg_work')),
+                      results.get((batch_size, dim, 'floor_fwd_bwd')), 'min')
         lines.append(f'B={batch_size}, D={dim}: '
                      f'{TARGETS["kernel_floor"].line(floor)}; '
                      f'{TARGETS["kernel_naive"].line(speedup)}; IRG / its '
-                     f'3 products = {cell(products, ".2f")} (no target)')
+                     f'3 products = {cell(products, ".2f")}, products + '
+                     f'shifts / floor = {cell(bound, ".2f")} (no targets)')
     return lines
 
 
