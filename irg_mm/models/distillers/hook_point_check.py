@@ -1,6 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Check a distiller's hook points against the network it hooks."""
-from typing import List
+from typing import List, Tuple
 
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.models.task_modules.recorder import ModuleOutputsRecorder
@@ -12,14 +12,15 @@ from ..utils.suggestions import nearest_names
 from .distiller_keys import DistillerKeys
 
 
-def hooked_modules(recorder: object) -> List[str]:
-    """The module names a recorder hooks (none for method and function
-    recorders, which hook code rather than modules)."""
+def hooked_modules(recorder: object) -> Tuple[str, List[str]]:
+    """The config field that names a recorder's hook points, and the module
+    names it hooks (none for method and function recorders, which hook code
+    rather than modules)."""
     if isinstance(recorder, IRGGraphRecorder):
-        return list(recorder.sources)
+        return 'sources', list(recorder.sources)
     if isinstance(recorder, ModuleOutputsRecorder):  # and ModuleInputs
-        return [recorder.source]
-    return []
+        return 'source', [recorder.source]
+    return 'source', []
 
 
 def check_hook_points(distiller: ConfigurableDistiller, side: str,
@@ -49,9 +50,8 @@ def check_hook_points(distiller: ConfigurableDistiller, side: str,
     modules = dict(network.named_modules(remove_duplicate=False))
     recorders = getattr(distiller, f'{side}_recorders').recorders
     for name, recorder in recorders.items():
-        field = 'sources' if isinstance(recorder,
-                                        IRGGraphRecorder) else 'source'
-        for source in hooked_modules(recorder):
+        field, sources = hooked_modules(recorder)
+        for source in sources:
             if source not in modules:
                 raise DistillConfigError(
                     f'{keys.recorder(side, name, field)}: "{source}" is not '

@@ -52,9 +52,12 @@ def test_irg_distiller_names_the_compact_key():
 def test_good_hook_points_pass_and_are_hooked():
     algorithm = MODELS.build(_model_cfg(IRG))
     recorders = algorithm.distiller.teacher_recorders.recorders
-    assert hooked_modules(recorders['irg_edges']) == ['backbone.layer3.2']
-    assert hooked_modules(recorders['irg_edges'])[0] in dict(
-        algorithm.teacher.named_modules())
+    field, sources = hooked_modules(recorders['irg_edges'])
+    assert (field, sources) == ('sources', ['backbone.layer3.2'])
+    assert sources[0] in dict(algorithm.teacher.named_modules())
+    kd = MODELS.build(_model_cfg(KD))
+    logits = kd.distiller.student_recorders.recorders['logits']
+    assert hooked_modules(logits) == ('source', ['head.fc'])
 
 
 def test_function_recorders_hook_no_module():
@@ -63,6 +66,6 @@ def test_function_recorders_hook_no_module():
             relu=dict(type='FunctionOutputs',
                       source='torch.nn.functional.relu')))
     recorder = distiller.student_recorders.recorders['relu']
-    assert hooked_modules(recorder) == []
+    assert hooked_modules(recorder) == ('source', [])
     check_hook_points(distiller, 'student', MODELS.build(
         _model_cfg(KD)['architecture']))
