@@ -57,3 +57,20 @@ def python_runner():
 @pytest.fixture(scope='session')
 def repo_root() -> str:
     return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def teacher_ckpt(tmp_path_factory) -> str:
+    """The digits configs' ResNet-20 teacher with random weights, saved as
+    a local checkpoint: for runs whose checks do not depend on what the
+    teacher knows (loaded through the real checkpoint path). A test module
+    that needs a trained teacher overrides it."""
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/digits/irg_resnet8-w8_resnet20_digits.py'))
+    teacher = MODELS.build(cfg.model.teacher)
+    path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
+    torch.save({'state_dict': teacher.state_dict()}, path)
+    return path

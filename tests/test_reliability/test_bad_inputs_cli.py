@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pytest
-import torch
-from mmengine.config import Config
-from mmrazor.registry import MODELS
 
 from conftest import REPO_ROOT
 
@@ -235,17 +232,6 @@ CLI_BAD_INPUTS = [
         r'param_scheduler\[0\] \(LinearLR\): end=0 is not after begin=0'),
 ]
 # yapf: enable
-
-
-@pytest.fixture(scope='module')
-def teacher_ckpt(tmp_path_factory) -> str:
-    """A checkpoint that fits the digits teacher (its weights are random:
-    these runs must stop before any weight matters)."""
-    cfg = Config.fromfile(osp.join(REPO_ROOT, IRG))
-    teacher = MODELS.build(cfg.model.teacher)
-    path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    torch.save({'state_dict': teacher.state_dict()}, path)
-    return path
 
 
 def command_line(bad: CliBadInput, work_dir: str, teacher: str) -> list:

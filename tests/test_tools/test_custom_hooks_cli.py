@@ -5,7 +5,6 @@ import argparse
 import os.path as osp
 
 import pytest
-import torch
 from conftest import REPO_ROOT
 
 from irg_mm.preflight import add_runner_args, apply_runner_args, load_config
@@ -18,18 +17,6 @@ QUICK = [
     'train_dataloader.dataset.train_fraction=0.1',
     'default_hooks.logger.interval=1'
 ]
-
-
-@pytest.fixture(scope='module')
-def teacher_ckpt(tmp_path_factory) -> str:
-    """A random digits teacher, saved as a local checkpoint."""
-    from mmengine.config import Config
-    from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIG))
-    teacher = MODELS.build(cfg.teacher_model)
-    path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    torch.save({'state_dict': teacher.state_dict()}, path)
-    return path
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -25,20 +25,6 @@ QUICK = [
 ]
 
 
-@pytest.fixture(scope='module')
-def teacher_ckpt(tmp_path_factory) -> str:
-    """A locally saved random teacher, loaded through the real code path."""
-    from mmengine.config import Config
-    from mmpretrain.registry import MODELS
-
-    import irg_mm  # noqa: F401
-    cfg = Config.fromfile(osp.join(REPO_ROOT, KD_CONFIG))
-    teacher = MODELS.build(cfg.teacher_model)
-    path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    torch.save({'state_dict': teacher.state_dict()}, path)
-    return path
-
-
 def _train_args(work_dir, teacher_ckpt, *extra):
     return [
         'tools/train.py', KD_CONFIG, '--work-dir',
