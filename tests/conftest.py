@@ -69,7 +69,8 @@ def teacher_ckpt(tmp_path_factory) -> str:
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs/digits/irg_resnet8-w8_resnet20_digits.py'))
+        osp.join(REPO_ROOT, 'configs', 'digits',
+                 'irg_resnet8-w8_resnet20_digits.py'))
     teacher = MODELS.build(cfg.model.teacher)
     path = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
     torch.save({'state_dict': teacher.state_dict()}, path)
