@@ -9,7 +9,8 @@ raises as soon as it is called. Two of them break MMRazor's distillation zoo:
   first forward (``PlaceHolder.__init__() got an unexpected keyword argument
   'reduction'``);
 - CRD's ``PackCRDClsInputs`` subclasses the placeholder for ``PackClsInputs``
-  and fails when built.
+  and fails when built (and, once built, packs every sample after the first
+  without its metainfo).
 
 mmpretrain keeps the same functions under new names, so each placeholder is
 replaced by its mmpretrain equivalent wherever an MMRazor module bound it, and
@@ -17,6 +18,7 @@ replaced by its mmpretrain equivalent wherever an MMRazor module bound it, and
 ``PackInputs``. Names that are real ``mmcls`` objects (mmcls installed) are
 left alone.
 """
+import functools
 import sys
 from typing import Any
 
@@ -72,6 +74,26 @@ def _rebase(cls: type, base: type) -> type:
     return type(base)(cls.__name__, (base, ), namespace)
 
 
+def _keep_meta_keys(pack_cls: type) -> None:
+    """Restore ``meta_keys`` after each ``transform`` call of ``pack_cls``.
+
+    MMRazor's ``PackCRDClsInputs.transform`` replaces ``self.meta_keys``
+    with a generator (the keys but ``sample_idx``), which the first sample
+    exhausts: every later sample was packed without its metainfo.
+    """
+    transform = pack_cls.transform
+
+    @functools.wraps(transform)
+    def transform_keeping_meta_keys(self, results: dict) -> dict:
+        meta_keys = self.meta_keys
+        try:
+            return transform(self, results)
+        finally:
+            self.meta_keys = meta_keys
+
+    pack_cls.transform = transform_keeping_meta_keys
+
+
 def fix_kd_soft_ce_loss() -> None:
     """Give ``KDSoftCELoss`` mmpretrain's ``soft_cross_entropy``.
 
@@ -89,8 +111,9 @@ def fix_pack_crd_cls_inputs() -> None:
 
     Its ``transform`` reads ``to_tensor`` and ``ClsDataSample`` from its
     module's globals; those point at mmpretrain's ``to_tensor`` and
-    ``DataSample``. The rebuilt class replaces the broken one in MMRazor's
-    modules and in MMRazor's ``TRANSFORMS`` registry.
+    ``DataSample``. The rebuilt class keeps its ``meta_keys`` from one
+    sample to the next (see :func:`_keep_meta_keys`) and replaces the broken
+    one in MMRazor's modules and in MMRazor's ``TRANSFORMS`` registry.
     """
     from mmpretrain.datasets.transforms.formatting import (PackInputs,
                                                            to_tensor)
@@ -105,6 +128,7 @@ def fix_pack_crd_cls_inputs() -> None:
     if not is_mmrazor_placeholder(broken.__base__):
         return
     rebuilt = _rebase(broken, PackInputs)
+    _keep_meta_keys(rebuilt)
     rebind_in_mmrazor(broken, rebuilt)
     TRANSFORMS.register_module(
         name=broken.__name__, module=rebuilt, force=True)

@@ -63,6 +63,19 @@ def test_pack_crd_cls_inputs_builds_and_packs_a_sample():
     assert data_sample.img_path == 'a.png'
 
 
+def test_pack_crd_cls_inputs_keeps_the_metainfo_of_every_sample():
+    # MMRazor's transform turned meta_keys into a generator that the first
+    # sample exhausted.
+    transform = TRANSFORMS.build(
+        dict(type='PackCRDClsInputs', meta_keys=('img_path', 'sample_idx')))
+    for index in range(3):
+        sample = dict(_crd_sample(), img_path=f'{index}.png')
+        data_sample = transform(sample)['data_samples']
+        assert data_sample.img_path == f'{index}.png'
+        assert data_sample.sample_idx.item() == 7
+    assert transform.meta_keys == ('img_path', 'sample_idx')
+
+
 def test_every_mmrazor_binding_of_pack_crd_cls_inputs_is_the_fixed_class():
     fixed = TRANSFORMS.get('PackCRDClsInputs')
     assert mmrazor.datasets.PackCRDClsInputs is fixed
