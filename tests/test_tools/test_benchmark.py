@@ -2,8 +2,9 @@
 """tools/analysis/benchmark.py: the harness measures what it claims, the
 cases run (and train) what they name, the sections print and judge it.
 
-Sections run their workers in this process here (``in_process``); one test
-runs the real subprocess protocol, on a kernel that needs no MMRazor."""
+Sections run their workers in this process here (``in_process``); two tests
+run the real subprocess protocol: on a kernel that needs no MMRazor, and on
+a training step, whose fresh process imports MMRazor itself."""
 import importlib.util
 import os.path as osp
 import sys
@@ -104,6 +105,16 @@ def test_worker_process_measures_the_peak_of_a_known_allocation(
                                 'kernel_memory', 'floor_fwd_bwd', batch_size,
                                 dim)
     assert gradients <= result['peak_bytes'] < 2 * gradients
+
+
+def test_step_memory_worker_runs_in_a_fresh_process(harness):
+    # A fresh process imports MMRazor itself: only through irg_mm's compat
+    # fixes does it import on today's torch. The student's weights and
+    # their gradients are in the peak.
+    result = harness.run_worker(BENCHMARK, ['--device', 'cpu', *TINY_STEP],
+                                'step_memory', 'student')
+    resnet18_parameters = 11_689_512
+    assert result['peak_bytes'] >= 2 * resnet18_parameters * 4
 
 
 def test_failing_worker_raises_with_its_error(harness):

@@ -420,10 +420,9 @@ def kernel_time_worker(args: argparse.Namespace, batch_size: str, dim: str,
 def step_memory_worker(args: argparse.Namespace, variant: str) -> Dict:
     """Peak memory of building one variant and training it, in this
     (fresh) process: two steps, as the first creates the SGD state."""
-    import mmpretrain  # noqa: F401
-    import mmrazor.models  # noqa: F401
-
-    import irg_mm  # noqa: F401  (imports weigh nothing in the peak below)
+    # irg_mm loads MMRazor (after its compat fixes) and mmpretrain: the
+    # imports weigh nothing in the peak below.
+    import irg_mm  # noqa: F401
     variant_cfg = step_model_cfg(variant)  # nor does parsing configs
     memory = PeakMemory(args.device)
     step = make_step(variant_cfg, args)
