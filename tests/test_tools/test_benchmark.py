@@ -74,31 +74,28 @@ def test_interleaved_times_calls_every_run_once_a_round(harness):
     assert all(set(result) == {'median', 'min'} for result in times.values())
 
 
-# In a fresh process: a long-lived one (the test session) reuses pages it
-# already holds, which no RSS reading can see.
-PEAK_SCRIPT = """
-import sys
-import torch
-sys.path.insert(0, 'tools/analysis')
-import benchmark_harness
-earlier = torch.ones(2**25)  # 128 MiB, then freed: an earlier peak
-del earlier
-memory = benchmark_harness.PeakMemory('cpu')
-block = torch.ones(2**22)  # 16 MiB, every page written
-print(memory.added_bytes())
-"""
+def test_peak_memory_counts_the_live_peak_inside_the_block_only(harness):
+    earlier = torch.ones(2**23)  # 32 MiB, alive before the block
+    with harness.PeakMemory('cpu') as memory:
+        del earlier  # freeing what existed before takes nothing off
+        block = torch.ones(2**22)  # 16 MiB
+        del block
+        block = torch.ones(2**21)  # 8 MiB, while 16 MiB were freed
+        other = torch.ones(2**20)  # 4 MiB: 12 MiB live at once
+    assert memory.added_bytes() == 16 * MIB
+    del block, other
 
 
-def test_peak_memory_counts_a_known_allocation_not_an_earlier_peak(
-        python_runner):
-    added = int(python_runner(['-c', PEAK_SCRIPT]).stdout.split()[-1])
-    assert 16 * MIB <= added < 32 * MIB
+def test_peak_memory_is_known_once_its_block_ends(harness):
+    memory = harness.PeakMemory('cpu')
+    with pytest.raises(RuntimeError, match='once its `with` block'):
+        memory.added_bytes()
 
 
 def test_worker_process_measures_the_peak_of_a_known_allocation(
         benchmark, harness):
     # floor_fwd_bwd's one call allocates both [B, D] float32 gradients: at
-    # least 32 MiB here, measured as peak RSS growth in a fresh process.
+    # least 32 MiB here, measured in a fresh process.
     batch_size, dim = 64, 2**16
     gradients = 2 * batch_size * dim * 4
     result = harness.run_worker(BENCHMARK, ['--device', 'cpu'],

@@ -47,12 +47,12 @@ the tables and checks the targets, which it declares in ``TARGETS``.
 Times: the kernels of one ``(B, D)``, and the step variants, are built in
 one subprocess and called in turn, so the load of other jobs on a shared
 machine falls evenly on all of them. Memory: every kernel and every variant
-runs again in a fresh subprocess, so its peak is its own: on CUDA
-``torch.cuda.max_memory_allocated``, on CPU the growth of the process's peak
-resident set size (Linux ``/proc``), each above a baseline: for a kernel the
-state once its inputs exist and it is warm, for a step the state once its
-config is parsed, before the models are built (so a step's peak includes
-weights, gradients and optimizer state).
+runs again in a fresh subprocess, and its peak is the tensor memory it adds
+(on CUDA ``torch.cuda.max_memory_allocated``, on CPU the allocations the
+profiler records), above a baseline: for a kernel the state once its inputs
+exist and it is warm, for a step the state once its config is parsed,
+before the models are built (so a step's peak includes weights, gradients
+and optimizer state).
 
 Example:
     python tools/analysis/benchmark.py --sections kernel step \

@@ -403,10 +403,10 @@ def timed_steps(steps: Dict[str, TrainStep], args: argparse.Namespace,
 # ----------------------------------------------------------------------------
 def kernel_memory_worker(args: argparse.Namespace, impl: str, batch_size: str,
                          dim: str) -> Dict:
-    """Peak memory of one kernel call, in this (fresh) process."""
+    """Peak tensor memory one kernel call adds above its inputs."""
     kernel = make_kernels([impl], int(batch_size), int(dim), args.device)[impl]
-    memory = PeakMemory(args.device)
-    kernel()
+    with PeakMemory(args.device) as memory:
+        kernel()
     return dict(peak_bytes=memory.added_bytes())
 
 
@@ -418,15 +418,14 @@ def kernel_time_worker(args: argparse.Namespace, batch_size: str, dim: str,
 
 
 def step_memory_worker(args: argparse.Namespace, variant: str) -> Dict:
-    """Peak memory of building one variant and training it, in this
-    (fresh) process: two steps, as the first creates the SGD state."""
-    # irg_mm loads MMRazor (after its compat fixes) and mmpretrain: the
-    # imports weigh nothing in the peak below.
+    """Peak tensor memory of building one variant and training it: two
+    steps, as the first creates the SGD state."""
+    # irg_mm loads MMRazor (after its compat fixes) and mmpretrain first.
     import irg_mm  # noqa: F401
-    variant_cfg = step_model_cfg(variant)  # nor does parsing configs
-    memory = PeakMemory(args.device)
-    step = make_step(variant_cfg, args)
-    wall_times(step, args.device, MEMORY_STEPS)
+    variant_cfg = step_model_cfg(variant)
+    with PeakMemory(args.device) as memory:
+        step = make_step(variant_cfg, args)
+        wall_times(step, args.device, MEMORY_STEPS)
     return dict(peak_bytes=memory.added_bytes())
 
 

@@ -163,7 +163,7 @@ def kernel_section(args: argparse.Namespace) -> List[str]:
         f'Kernel section on {args.device}: {args.repeat} timed calls per '
         'kernel, the kernels of one (B, D) called in turn; ratios use the '
         'fastest call (the least disturbed on a shared machine); peak = '
-        'memory one call adds above its inputs (own process).',
+        'tensor memory one call adds above its inputs (own process).',
         '',
         '|    B |      D | kernel                 | median (ms) | min (ms) |'
         ' x fwd+bwd floor | x fwd floor | peak (MiB) |',
@@ -218,9 +218,9 @@ def step_section(args: argparse.Namespace) -> List[str]:
         f'{PRECISIONS[args.step_precision]}, '
         f'{args.step_repeat} timed steps per variant after '
         f'{args.step_warmup} warm-up steps, the variants stepped in turn; '
-        'ratios use the median; peak = memory added by building the models '
-        f'and training {MEMORY_STEPS} steps (weights, gradients, SGD state, '
-        'activations; own process).',
+        'ratios use the median; peak = tensor memory added by building the '
+        f'models and training {MEMORY_STEPS} steps (weights, gradients, SGD '
+        'state, activations; own process).',
         '',
         '| variant      | median (s) | min (s) | x KD  | peak (MiB) |'
         ' vs KD (MiB) |',
