@@ -110,14 +110,14 @@ def kernel_targets(results: Dict[tuple, Dict]) -> List[str]:
     for batch_size, dim in sorted({case[:2] for case in results}):
         if dim != TARGET_DIM:
             continue
-        irg = results.get((batch_size, dim, 'irg'))
-        floor = ratio(irg, results.get((batch_size, dim, 'floor_fwd_bwd')),
-                      'min')
-        speedup = ratio(results.get((batch_size, dim, 'naive')), irg, 'min')
-        products = ratio(irg, results.get((batch_size, dim, 'irg_products')),
-                         'min')
-        bound = ratio(results.get((batch_size, dim, 'irg_work')),
-                      results.get((batch_size, dim, 'floor_fwd_bwd')), 'min')
+        def result(impl: str) -> Optional[Dict]:
+            return results.get((batch_size, dim, impl))
+
+        irg, floor_fwd_bwd = result('irg'), result('floor_fwd_bwd')
+        floor = ratio(irg, floor_fwd_bwd, 'min')
+        speedup = ratio(result('naive'), irg, 'min')
+        products = ratio(irg, result('irg_products'), 'min')
+        bound = ratio(result('irg_work'), floor_fwd_bwd, 'min')
         lines.append(f'B={batch_size}, D={dim}: '
                      f'{TARGETS["kernel_floor"].line(floor)}; '
                      f'{TARGETS["kernel_naive"].line(speedup)}; IRG / its '

@@ -126,11 +126,13 @@ def test_normalize_zero_values_returns_them_unscaled(mode):
     assert torch.isfinite(values.grad).all()
 
 
-def test_normalize_rejects_unknown_mode():
+@pytest.mark.parametrize('mode', ['sum', 'Max'])
+def test_normalize_rejects_unknown_mode(mode):
     with pytest.raises(
             ValueError,
-            match=r"normalize must be one of \('max', 'mean', None\)"):
-        normalize_by_max(torch.rand(3), 'sum')
+            match=r"normalize must be one of \('max', 'mean', None\), "
+            f"got '{mode}'"):
+        normalize_by_max(torch.rand(3), mode)
 
 
 def test_normalized_mse_matches_definition():

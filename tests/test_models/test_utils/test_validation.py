@@ -3,7 +3,7 @@ import pytest
 import torch
 
 import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
-from irg_mm.models.utils import check_instance_features, normalize_by_max
+from irg_mm.models.utils import check_instance_features
 
 
 def test_valid_inputs_pass():
@@ -30,13 +30,6 @@ def test_invalid_inputs_raise_clear_errors(preds_S, preds_T, kwargs, error,
                                            match):
     with pytest.raises(error, match=match):
         check_instance_features('Loss', preds_S, preds_T, **kwargs)
-
-
-def test_normalize_mode():
-    for mode in ('max', 'mean', None):
-        normalize_by_max(torch.rand(3), mode)
-    with pytest.raises(ValueError, match="got 'Max'"):
-        normalize_by_max(torch.rand(3), 'Max')
 
 
 def test_checks_read_shapes_only():
