@@ -16,6 +16,7 @@ from .mmrazor_hook_points import check_hook_points_on_prepare
 from .mmrazor_inplace import patch_set_module_inplace_false
 from .mmrazor_placeholders import point_mmcls_placeholders_at_mmpretrain
 from .mmrazor_quantization import install_stand_in
+from .mmrazor_record_index import patch_record_data_errors
 from .package_paths import patch_mmengine_package_utils
 from .packaged_configs import patch_packaged_config_paths
 from .remote_checkpoint import install_safe_loaders
@@ -40,6 +41,7 @@ def apply_compat() -> None:
     point_mmcls_placeholders_at_mmpretrain()
     patch_dkd_loss_reduction()
     check_hook_points_on_prepare()
+    patch_record_data_errors()
 
 
 __all__ = [

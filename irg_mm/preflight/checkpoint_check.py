@@ -29,6 +29,9 @@ from irg_mm.compat.safe_checkpoint import mapped_checkpoints
 from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
                            TeacherCheckpointError, UnsafeCheckpointError)
 
+# Where an MMRazor distillation algorithm keeps its student and teacher.
+STUDENT_PREFIX = 'architecture.'
+TEACHER_PREFIX = 'teacher.'
 # Keys mmengine's load_state_dict does not report missing either.
 IGNORED_MISSING = 'num_batches_tracked'
 # Shown per list in an error; the count says how many more there are.
@@ -132,6 +135,24 @@ def _prefix_hint(given: List[str], expected: List[str]) -> str:
     return ''
 
 
+def _check_not_a_distillation_run(path: str, weights: Dict[str, Any]) -> None:
+    """A distillation run's checkpoint holds a student and a teacher; MMRazor
+    would load none of it into the teacher (no key fits) and warn only."""
+    if not all(
+            any(key.startswith(prefix) for key in weights)
+            for prefix in (STUDENT_PREFIX, TEACHER_PREFIX)):
+        return
+    raise TeacherCheckpointError(
+        f'model.teacher_ckpt={path!r} is the checkpoint of a distillation '
+        f'run, holding both its networks (the student as '
+        f'{STUDENT_PREFIX}*, its teacher as {TEACHER_PREFIX}*), not one '
+        'teacher; to distil from that student, export it with `python '
+        f'tools/model_converters/convert_to_student.py {path} student.pth` '
+        'and set model.teacher_ckpt=student.pth; to distil from its '
+        "teacher, give that run's own model.teacher_ckpt (the frozen "
+        'teacher it holds)')
+
+
 def read_teacher_checkpoint(path: Optional[str]) -> Optional[TensorShapes]:
     """Check that ``model.teacher_ckpt`` is a safe, whole checkpoint of
     weights, and read their shapes (a local file is mapped, not read).
@@ -151,7 +172,8 @@ def read_teacher_checkpoint(path: Optional[str]) -> Optional[TensorShapes]:
         CheckpointDownloadError: A remote file could not be downloaded.
         CorruptCheckpointError: The file is truncated or no checkpoint.
         UnsafeCheckpointError: The file holds objects that could run code.
-        TeacherCheckpointError: The file holds no state dict.
+        TeacherCheckpointError: The file holds no state dict, or both
+            networks of a distillation run.
     """
     if not path:
         return None
@@ -162,6 +184,7 @@ def read_teacher_checkpoint(path: Optional[str]) -> Optional[TensorShapes]:
             'e.g. --cfg-options model.teacher_ckpt=PATH')
     weights = _state_dict(path,
                           open_checkpoint(path, key='model.teacher_ckpt'))
+    _check_not_a_distillation_run(path, weights)
     return {key: tuple(value.shape) for key, value in weights.items()}
 
 

@@ -28,6 +28,7 @@ from irg_mm.errors import DistillConfigError
 from irg_mm.models.distillers import DistillerKeys, IRGDistiller
 from irg_mm.models.utils.suggestions import nearest_names, suggest
 from .checkpoint_check import TensorShapes, read_teacher_checkpoint
+from .registry_check import check_model_types, check_registered
 from .run_check import check_graph_sizes, check_teacher_weights
 
 SIDES = ('student', 'teacher')
@@ -73,6 +74,7 @@ def check_distill_config(cfg: Config) -> Optional[TensorShapes]:
     model_cfg = cfg.get('model')
     if not isinstance(model_cfg, dict):
         return None
+    check_model_types(cfg.get('default_scope'), 'model', model_cfg)
     scope = model_cfg.get('_scope_', cfg.get('default_scope'))
     with MODELS.switch_scope_and_registry(scope) as registry:
         if not _is_subclass(registry, model_cfg, SingleTeacherDistill):
@@ -120,8 +122,16 @@ def _check_recorders(keys: DistillerKeys) -> None:
     """Every recorder builds."""
     for side in SIDES:
         for name, recorder_cfg in keys.pieces[f'{side}_recorders'].items():
-            _build_entry(TASK_UTILS, keys.recorder_entry(side, name), dict(
-                recorder_cfg, type=f'{recorder_cfg.get("type")}Recorder'))
+            key = keys.recorder_entry(side, name)
+            # MMRazor's RecorderManager builds type + 'Recorder'.
+            check_registered(
+                TASK_UTILS,
+                f'{key}.type',
+                recorder_cfg.get('type'),
+                suffix='Recorder')
+            _build_entry(
+                TASK_UTILS, key,
+                dict(recorder_cfg, type=f'{recorder_cfg.get("type")}Recorder'))
 
 
 def _accepted_options(obj_type: type) -> Optional[List[str]]:
@@ -274,6 +284,12 @@ def _check_record(keys: DistillerKeys, loss_name: str, arg: str,
     _check_data_idx(f'{key}.data_idx', recorders[name], record)
     connector = record.get('connector')
     connectors = keys.pieces['connectors']
+    # MMRazor looks up any 'connector' given, None included.
+    if 'connector' in record and connector is None:
+        raise DistillConfigError(
+            f'{key}.connector: None names no connector; remove the key to '
+            'take the record as recorded, or name one of '
+            f'model.distiller.connectors {list(connectors)}')
     if connector is not None and connector not in connectors:
         raise DistillConfigError(
             f'{key}.connector: "{connector}" is not a key of model.distiller.'

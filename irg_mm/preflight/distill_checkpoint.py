@@ -19,10 +19,9 @@ import torch
 from mmengine.config import Config
 
 from irg_mm.errors import DistillConfigError, NotADistillCheckpointError
-from .checkpoint_check import open_checkpoint, unwrapped_state_dict
+from .checkpoint_check import (STUDENT_PREFIX, TEACHER_PREFIX,
+                               open_checkpoint, unwrapped_state_dict)
 
-STUDENT_PREFIX = 'architecture.'
-TEACHER_PREFIX = 'teacher.'
 DISTILL_TEST_LOOP = 'SingleTeacherDistillTestLoop'
 
 

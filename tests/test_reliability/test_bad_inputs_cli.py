@@ -42,7 +42,8 @@ class CliBadInput:
         config (str): The config the command names (repo-relative), or
             ``'{user}'`` for ``user_config`` written to a file.
         options (str): ``--cfg-options`` as typed in a shell (``{teacher}``
-            is a teacher checkpoint that fits).
+            is a teacher checkpoint that fits, ``{distill_run}`` a
+            checkpoint of a distillation run).
         message (str): Regex the ``error: ...`` line must match.
         user_config (str, optional): A user's own config file.
     """
@@ -195,7 +196,72 @@ CLI_BAD_INPUTS = [
         'backbone.layer1.0]',
         r"model\.distiller\.student_recorders\.stage1: IRGGraphRecorder "
         r"names \['backbone\.layer1\.0'\] more than once"),
+    # Registered types, anywhere in the model.
+    CliBadInput(
+        'cli-loss-type-typo', KD,
+        f'{TEACHER} {D}distill_losses.loss_kd.type=KLDivergance',
+        r"model\.distiller\.distill_losses\.loss_kd\.type: 'KLDivergance' "
+        r"is not registered; did you mean 'KLDivergence'\?"),
+    CliBadInput(
+        'cli-recorder-type-typo', KD,
+        f'{TEACHER} {D}student_recorders.logits.type=ModuleOutput',
+        r"model\.distiller\.student_recorders\.logits\.type: 'ModuleOutput' "
+        r"is not registered; did you mean 'ModuleOutputs'\?"),
+    CliBadInput(
+        'cli-connector-type-typo', EXPANDED,
+        f'{TEACHER} {D}connectors.stage1_s.type=IRGTransformConector',
+        r"model\.distiller\.connectors\.stage1_s\.type: "
+        r"'IRGTransformConector' is not registered; did you mean "
+        r"'IRGTransformConnector'\?"),
+    CliBadInput(
+        'cli-backbone-type-typo', IRG,
+        f'{TEACHER} model.architecture.backbone.type=HeResnetCIFAR',
+        r"model\.architecture\.backbone\.type: 'HeResnetCIFAR' is not "
+        r"registered; did you mean 'HeResNetCIFAR'\?"),
+    CliBadInput(
+        'cli-neck-type-typo', IRG,
+        f'{TEACHER} model.teacher.neck.type=GlobalAvgPooling',
+        r"model\.teacher\.neck\.type: 'GlobalAvgPooling' is not "
+        r"registered; did you mean 'GlobalAveragePooling'\?"),
+    CliBadInput(
+        'cli-head-type-typo', IRG,
+        f'{TEACHER} model.architecture.head.type=LinearClsHed',
+        r"model\.architecture\.head\.type: 'LinearClsHed' is not "
+        r"registered; did you mean 'LinearClsHead'\?"),
+    # Loss mappings that MMRazor stops with a bare assert.
+    CliBadInput(
+        'cli-data-idx-beyond-a-tuple-record', KD,
+        f'{TEACHER} {D}student_recorders.logits.type=ModuleInputs '
+        f'{D}loss_forward_mappings.loss_kd.preds_S.data_idx=1',
+        r"model\.distiller\.loss_forward_mappings\.loss_kd\.preds_S: "
+        r"data_idx=1 is out of range: ModuleInputsRecorder on 'head\.fc' "
+        r'records a tuple of 1 element; use data_idx 0\.\.0, or leave it '
+        r'unset for the whole tuple'),
+    CliBadInput(
+        'cli-data-idx-on-a-tensor-record', KD,
+        f'{TEACHER} {D}loss_forward_mappings.loss_kd.preds_S.data_idx=0',
+        r"model\.distiller\.loss_forward_mappings\.loss_kd\.preds_S: "
+        r"data_idx=0 indexes a tuple or list, but ModuleOutputsRecorder on "
+        r"'head\.fc' records a single Tensor; remove data_idx"),
+    CliBadInput(
+        'cli-connector-none-in-a-mapping', EXPANDED,
+        f'{TEACHER} {D}loss_forward_mappings.loss_irg_transform.preds_S.'
+        'connector=None',
+        r'model\.distiller\.loss_forward_mappings\.loss_irg_transform\.'
+        r'preds_S\.connector: None names no connector; remove the key to '
+        r"take the record as recorded, or name one of model\.distiller\."
+        r"connectors \['stage1_s', 'stage1_t'\]"),
     # Runs that would train and teach nothing.
+    CliBadInput(
+        'cli-distillation-run-as-teacher', IRG,
+        'model.teacher_ckpt={distill_run}',
+        r"model\.teacher_ckpt='.*distill_run\.pth' is the checkpoint of a "
+        r'distillation run, holding both its networks \(the student as '
+        r'architecture\.\*, its teacher as teacher\.\*\), not one teacher; '
+        r'to distil from that student, export it with `python '
+        r'tools/model_converters/convert_to_student\.py .*distill_run\.pth '
+        r"student\.pth` and set model\.teacher_ckpt=student\.pth; to distil "
+        r"from its teacher, give that run's own model\.teacher_ckpt"),
     CliBadInput(
         'cli-random-teacher', IRG, 'model.teacher_ckpt=None',
         r'model\.teacher_ckpt: None leaves the frozen teacher randomly '
@@ -234,15 +300,33 @@ CLI_BAD_INPUTS = [
 # yapf: enable
 
 
-def command_line(bad: CliBadInput, work_dir: str, teacher: str) -> list:
-    """``tools/train.py`` arguments of a row, as a shell splits them."""
+@pytest.fixture(scope='module')
+def distill_run(teacher_ckpt, tmp_path_factory) -> str:
+    """A checkpoint as a distillation run saves it: student and teacher
+    under their prefixes (here both the teacher's weights)."""
+    import torch
+    weights = torch.load(teacher_ckpt)['state_dict']
+    path = str(tmp_path_factory.mktemp('distill') / 'distill_run.pth')
+    torch.save({'state_dict': {
+        f'{prefix}{key}': value
+        for prefix in ('architecture.', 'teacher.')
+        for key, value in weights.items()
+    }}, path)
+    return path
+
+
+def command_line(bad: CliBadInput, work_dir: str, **checkpoints) -> list:
+    """``tools/train.py`` arguments of a row, as a shell splits them.
+
+    ``checkpoints`` fill the placeholders of ``bad.options``.
+    """
     config = osp.join(REPO_ROOT, bad.config)
     if bad.user_config is not None:
         config = osp.join(work_dir, 'my_config.py')
         with open(config, 'w') as f:
             f.write(
                 bad.user_config.format(base=osp.join(REPO_ROOT, IRG)))
-    options = bad.options.format(teacher=teacher)
+    options = bad.options.format(**checkpoints)
     return [
         config, '--work-dir',
         osp.join(work_dir, 'run'), '--cfg-options', *shlex.split(options)
@@ -268,8 +352,10 @@ def test_troubleshooting_lists_every_bad_input():
 
 @pytest.mark.parametrize('bad', CLI_BAD_INPUTS, ids=lambda bad: bad.name)
 def test_bad_command_line_stops_before_training(bad: CliBadInput, tmp_path,
-                                                teacher_ckpt, monkeypatch):
-    argv = command_line(bad, str(tmp_path), teacher_ckpt)
+                                                teacher_ckpt, distill_run,
+                                                monkeypatch):
+    argv = command_line(
+        bad, str(tmp_path), teacher=teacher_ckpt, distill_run=distill_run)
     monkeypatch.setattr(sys, 'argv', [TRAIN, *argv])
     with pytest.raises(SystemExit) as stopped:
         runpy.run_path(TRAIN, run_name='__main__')
@@ -285,7 +371,7 @@ def test_a_bad_input_ends_the_process_with_one_line(tmp_path, teacher_ckpt,
     bad, = (bad for bad in CLI_BAD_INPUTS
             if bad.name == 'cli-edges-option-typo')
     result = python_runner(
-        [TRAIN, *command_line(bad, str(tmp_path), teacher_ckpt)],
+        [TRAIN, *command_line(bad, str(tmp_path), teacher=teacher_ckpt)],
         check=False)
     assert result.returncode == 1
     assert 'Traceback' not in result.stderr
