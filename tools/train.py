@@ -10,6 +10,7 @@ import argparse
 from mmengine.config import Config
 
 import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
+from irg_mm.engine.hooks.random_state_hook import use_random_state_hook
 from irg_mm.errors import ConfigError
 from irg_mm.preflight import (add_runner_args, apply_runner_args, build_runner,
                               load_config, parse_runner_args)
@@ -64,7 +65,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                               '`auto_scale_lr = dict(base_batch_size=...)` '
                               'in the config')
         cfg.auto_scale_lr.enable = True
-    return apply_runner_args(cfg, args)
+    cfg = apply_runner_args(cfg, args)
+    # Checkpoints carry the random state, so --resume continues exactly;
+    # after --cfg-options, where default_hooks.random_state=None turns it off.
+    use_random_state_hook(cfg)
+    return cfg
 
 
 def main() -> None:

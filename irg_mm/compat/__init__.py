@@ -10,6 +10,7 @@ from irg_mm.errors import (CheckpointDownloadError, CorruptCheckpointError,
                            MMRazorQuantizationUnavailable,
                            UnsafeCheckpointError,
                            UnsupportedCheckpointSchemeError)
+from .atomic_checkpoint import install_atomic_writes
 from .mmcls_alias import alias_mmcls_to_mmpretrain
 from .mmrazor_dkd import patch_dkd_loss_reduction
 from .mmrazor_hook_points import check_hook_points_on_prepare
@@ -36,6 +37,7 @@ def apply_compat() -> None:
     alias_mmcls_to_mmpretrain()
     install_safe_globals()
     install_safe_loaders()
+    install_atomic_writes()
     # These import MMRazor, so they come after the stand-in above.
     patch_set_module_inplace_false()
     point_mmcls_placeholders_at_mmpretrain()

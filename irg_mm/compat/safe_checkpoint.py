@@ -61,7 +61,10 @@ def mmengine_safe_globals() -> List[Any]:
     """The non-tensor globals an mmengine training checkpoint contains.
 
     Found with :func:`torch.serialization.get_unsafe_globals_in_checkpoint`
-    on checkpoints written by mmengine's ``CheckpointHook``.
+    on checkpoints written by mmengine's ``CheckpointHook``. They also
+    rebuild the random state irg_mm's ``RandomStateHook`` adds: NumPy's is a
+    tuple holding a uint32 ndarray, torch's a uint8 tensor, Python's a tuple
+    of ints.
 
     Returns:
         list: Classes and functions torch's safe unpickler may rebuild.

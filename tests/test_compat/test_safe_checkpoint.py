@@ -8,6 +8,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from irg_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
                            safe_torch_load)
+from irg_mm.engine.hooks.random_state_hook import (get_random_state,
+                                                   set_random_state)
 
 
 class WritesMarker:
@@ -102,6 +104,25 @@ def test_pickled_code_is_refused_and_never_runs(tmp_path):
     torch.save({'state_dict': {}, 'meta': WritesMarker(str(marker))}, path)
     with pytest.raises(UnsafeCheckpointError, match='Nothing from the file'):
         CheckpointLoader.load_checkpoint(str(path))
+    assert not marker.exists()
+
+
+def test_random_state_loads_and_code_inside_it_is_refused(tmp_path):
+    # What RandomStateHook stores: NumPy's state is a tuple holding a uint32
+    # ndarray, torch's a uint8 tensor, Python's a tuple of ints.
+    state, path = get_random_state(), tmp_path / 'epoch_1.pth'
+    torch.save({'random_state': [state]}, path)
+    loaded = safe_torch_load(str(path))['random_state'][0]
+    set_random_state(loaded)
+    assert loaded['python'] == state['python']
+    assert (loaded['numpy'][1] == state['numpy'][1]).all()
+    assert torch.equal(torch.get_rng_state(), state['torch'])
+
+    marker, evil = tmp_path / 'payload_ran', tmp_path / 'evil.pth'
+    carries_code = dict(state, numpy=('MT19937', WritesMarker(str(marker))))
+    torch.save({'random_state': [carries_code]}, evil)
+    with pytest.raises(UnsafeCheckpointError, match='Nothing from the file'):
+        safe_torch_load(str(evil))
     assert not marker.exists()
 
 

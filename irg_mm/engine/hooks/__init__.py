@@ -2,5 +2,9 @@
 from .channels_last_hook import ChannelsLastHook
 from .distill_check_hook import DistillCheckHook
 from .irg_graph_monitor_hook import IRGGraphMonitorHook
+from .random_state_hook import RandomStateHook
 
-__all__ = ['ChannelsLastHook', 'DistillCheckHook', 'IRGGraphMonitorHook']
+__all__ = [
+    'ChannelsLastHook', 'DistillCheckHook', 'IRGGraphMonitorHook',
+    'RandomStateHook'
+]
