@@ -93,6 +93,7 @@ def main() -> None:
         keywords='knowledge distillation, instance relationship graph, '
         'mmrazor',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+        py_modules=['irg_mm_mim'],
         # irg_mm/.mim, as listed in MANIFEST.in.
         include_package_data=True,
         python_requires='>=3.8',
@@ -109,6 +110,10 @@ def main() -> None:
             parse_requirements('mminstall.txt') +
             parse_requirements('tests.txt'),
         },
+        # openmim's `mim`, which finds irg_mm's tools and configs also in an
+        # editable install (irg_mm_mim.py says why); replaces openmim's
+        # script, so install irg_mm after openmim.
+        entry_points={'console_scripts': ['mim = irg_mm_mim:main']},
         license='Apache License 2.0',
         zip_safe=False)
 
