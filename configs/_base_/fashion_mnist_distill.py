@@ -25,8 +25,10 @@ model = dict(
     # 0.1 x the mean squared logit difference per class (10 classes).
     distiller=dict(vertex=dict(loss_weight=0.1 / 10)))
 test_cfg = dict()
+# A log line every 20 iterations: within a minute of the start even at the
+# teacher's float32 pace on 2 CPU cores (up to about 2.3 s an iteration).
 default_hooks = dict(
-    logger=dict(interval=100),
+    logger=dict(interval=20),
     checkpoint=dict(interval=5, max_keep_ckpts=1, save_last=True))
 # Evaluates the student and, as `teacher.accuracy/top1`, the teacher.
 val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')

@@ -2,7 +2,7 @@
 # vit-tiny_digits.py (train it first). The teacher's last block supervises
 # the student's three blocks; its tokens [B, 17, 64] become one vertex per
 # image by their class token (token_pooling='cls').
-_base_ = ['../_base_/digits_distill.py']
+_base_ = ['../_base_/digits_distill.py', '../_base_/models/digits_vit.py']
 
 # Written by `python tools/train.py configs/digits/vit-tiny_digits.py`.
 teacher_ckpt = 'work_dirs/vit-tiny_digits/epoch_15.pth'

@@ -3,7 +3,7 @@
 # tokens [B, 17, 64]; the recorders average them (token_pooling='mean', or
 # 'cls' for the class token) into one vertex per image. Its logits layer is
 # head.layers.head, not a CNN's head.fc.
-_base_ = ['../_base_/digits_distill.py']
+_base_ = ['../_base_/digits_distill.py', '../_base_/models/digits_vit.py']
 
 model = dict(
     architecture=dict(_delete_=True, _scope_='mmpretrain', **_base_.vit_model),

@@ -18,7 +18,6 @@ from .checkpoint_check import (check_resume_checkpoint, check_teacher_fits,
                                resolve_auto_resume)
 from .config_check import check_distill_config
 from .distributed import init_distributed
-from .resume_check import check_exact_resume
 from .schedule_check import check_schedule
 from .visualizer_check import check_vis_backends
 
@@ -77,8 +76,8 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--channels-last',
         action='store_true',
-        help='run the model in channels_last (NHWC) layout: with --amp much '
-        'faster convolutions on AMX CPUs and recent GPUs')
+        help='run the model in channels_last (NHWC) layout: much faster '
+        'bfloat16 / float16 convolutions on AMX CPUs and recent GPUs')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -145,7 +144,6 @@ def build_runner(cfg: Config) -> Runner:
     """
     check_vis_backends(cfg)
     check_schedule(cfg)
-    check_exact_resume(cfg)
     teacher_weights = check_distill_config(cfg)
     resolve_auto_resume(cfg)
     check_resume_checkpoint(cfg)

@@ -192,6 +192,19 @@ def test_teacher_from_config_gives_the_same_figures(tmp_path, checkpoints,
     assert '\n'.join(full) in capsys.readouterr().out
 
 
+def test_without_out_writes_into_the_config_work_dir(tmp_path, checkpoints,
+                                                    tool, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tool.main([
+        osp.join(REPO_ROOT, CONFIG), checkpoints['full'], '--batch', '8',
+        '--dpi', '20'
+    ])
+    assert osp.isfile(
+        'work_dirs/mtk_resnet8-w8_resnet20_digits/irg.png'), \
+        list(tmp_path.rglob('*.png'))
+    assert not osp.exists('irg.png')
+
+
 def test_student_only_checkpoint_needs_teacher_ckpt(tmp_path, checkpoints,
                                                     tool):
     with pytest.raises(ValueError, match='model.teacher_ckpt'):

@@ -25,9 +25,13 @@ edge matrices above their diagonal) is printed as a Markdown table.
 Example:
     python tools/analysis/visualize_irg.py \
         configs/digits/mtk_resnet8-w8_resnet20_digits.py \
-        work_dirs/mtk/epoch_15.pth --out irg.png
+        work_dirs/mtk/epoch_15.pth
+
+writes ``work_dirs/mtk_resnet8-w8_resnet20_digits/irg.png`` (``--out``
+writes elsewhere).
 """
 import argparse
+import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -80,7 +84,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=64,
         help='instances in the graph: the first BATCH validation samples '
         '(64 is the paper\'s batch size)')
-    parser.add_argument('--out', default='irg.png', help='PNG file to write')
+    parser.add_argument(
+        '--out',
+        help='PNG file to write; defaults to work_dirs/<config name>/irg.png, '
+        'the work dir tools/train.py gives the config')
     parser.add_argument(
         '--dpi', type=int, default=100, help='pixels per inch of the PNG')
     parser.add_argument(
@@ -89,6 +96,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action=CfgOptionsAction,
         help='override config settings, e.g. model.teacher_ckpt=teacher.pth')
     return parser.parse_args(argv)
+
+
+def default_out(config: str) -> str:
+    """Where the figure goes without ``--out``: the config's default work
+    dir (``./work_dirs/<config name>``, as in tools/train.py), which git
+    ignores, never the current folder.
+
+    Examples:
+        >>> default_out('irg_mm::digits/mtk_resnet8-w8_resnet20_digits.py')
+        'work_dirs/mtk_resnet8-w8_resnet20_digits/irg.png'
+    """
+    name = osp.splitext(osp.basename(config))[0]
+    return osp.join('work_dirs', name, 'irg.png')
 
 
 def build_model(cfg: Config, checkpoint: str) -> nn.Module:
@@ -389,9 +409,11 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     title = (f'{osp.basename(args.config)}: IRG on {len(labels)} validation '
              'instances sorted by class, each term / its batch max')
     fig = draw(pairs, agreements, labels, classes, title, args.dpi)
-    save_png(fig, args.out)
+    out = args.out or default_out(args.config)
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
+    save_png(fig, out)
     lines = agreement_table(pairs, agreements)
-    print(f'\nwrote {args.out}\n' + '\n'.join(lines))
+    print(f'\nwrote {out}\n' + '\n'.join(lines))
     return lines
 
 
