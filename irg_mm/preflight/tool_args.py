@@ -18,6 +18,7 @@ from .checkpoint_check import (check_resume_checkpoint, check_teacher_fits,
                                resolve_auto_resume)
 from .config_check import check_distill_config
 from .distributed import init_distributed
+from .resume_check import check_exact_resume
 from .schedule_check import check_schedule
 from .visualizer_check import check_vis_backends
 
@@ -144,6 +145,7 @@ def build_runner(cfg: Config) -> Runner:
     """
     check_vis_backends(cfg)
     check_schedule(cfg)
+    check_exact_resume(cfg)
     teacher_weights = check_distill_config(cfg)
     resolve_auto_resume(cfg)
     check_resume_checkpoint(cfg)
