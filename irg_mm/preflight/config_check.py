@@ -46,7 +46,9 @@ def check_distill_config(cfg: Config) -> Optional[TensorShapes]:
     a safe, whole checkpoint. No network is built here: the hook points
     are checked when the Runner builds the networks (see
     :mod:`irg_mm.compat.mmrazor_hook_points`), the teacher checkpoint's fit
-    right after (:func:`check_teacher_fits`). Other configs pass unchecked.
+    right after (:func:`check_teacher_fits`). Other configs get only the
+    first check, that every ``type`` in ``model`` is registered
+    (:func:`check_model_types`).
 
     Args:
         cfg (Config): The full config; ``model.distiller`` is resolved in

@@ -12,7 +12,7 @@ from typing import Iterable, Optional, Set
 
 from mmengine.registry import MODELS, Registry
 
-from irg_mm.errors import DistillConfigError
+from irg_mm.errors import ConfigError
 from irg_mm.models.utils.suggestions import suggest
 
 # Keys under ``model`` whose types live in other registries: weight
@@ -47,13 +47,13 @@ def check_registered(registry: Registry,
             ``'Recorder'`` for MMRazor's recorders. Defaults to ''.
 
     Raises:
-        DistillConfigError: ``obj_type`` is not registered; the message
+        ConfigError: ``obj_type`` is not registered; the message
             names the nearest registered name.
 
     Examples:
         >>> check_registered(MODELS, 'model.type', 'BaseModle')
         Traceback (most recent call last):
-        DistillConfigError: model.type: 'BaseModle' is not registered; did you mean 'BaseModel'?
+        ConfigError: model.type: 'BaseModle' is not registered; did you mean 'BaseModel'?
     """  # noqa: E501
     if not isinstance(obj_type, str) or _get(registry, obj_type + suffix):
         return
@@ -68,8 +68,8 @@ def check_registered(registry: Registry,
         for option in _registered_names(searched) if option.endswith(suffix)
     ]
     hint = suggest(obj_type, options)
-    raise DistillConfigError(f'{key}: {obj_type!r} is not registered'
-                             f'{hint or _import_hint(searched)}')
+    raise ConfigError(f'{key}: {obj_type!r} is not registered'
+                      f'{hint or _import_hint(searched)}')
 
 
 def _get(registry: Registry, obj_type: str) -> Optional[type]:
@@ -101,7 +101,7 @@ def check_model_types(scope: Optional[str], key: str, cfg: object) -> None:
         cfg (object): The model config.
 
     Raises:
-        DistillConfigError: A ``type`` is not registered (see
+        ConfigError: A ``type`` is not registered (see
             :func:`check_registered`).
     """
     if isinstance(cfg, (list, tuple)):

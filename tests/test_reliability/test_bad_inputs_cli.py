@@ -228,6 +228,11 @@ CLI_BAD_INPUTS = [
         f'{TEACHER} model.architecture.head.type=LinearClsHed',
         r"model\.architecture\.head\.type: 'LinearClsHed' is not "
         r"registered; did you mean 'LinearClsHead'\?"),
+    CliBadInput(
+        'cli-classifier-type-typo', 'configs/digits/resnet20_digits.py',
+        'model.neck.type=GlobalAvgPooling',
+        r"model\.neck\.type: 'GlobalAvgPooling' is not registered; did you "
+        r"mean 'GlobalAveragePooling'\?"),
     # Loss mappings that MMRazor stops with a bare assert.
     CliBadInput(
         'cli-data-idx-beyond-a-tuple-record', KD,
