@@ -37,8 +37,8 @@ def get_record_data(self,
         >>> recorder.data_buffer.append((torch.zeros(2, 4), ))
         >>> get_record_data(recorder, data_idx=1)
         Traceback (most recent call last):
-        IndexError: data_idx=1 is out of range: ModuleOutputsRecorder on 'neck' records a tuple of 1 element; use data_idx 0..0, or leave it unset for the whole tuple
-    """  # noqa: E501
+        IndexError: data_idx=1 is out of range: ModuleOutputsRecorder on ...
+    """
     assert record_idx < len(self.data_buffer), \
         'record_idx is illegal. The length of data_buffer is ' \
         f'{len(self.data_buffer)}, but record_idx is {record_idx}.'

@@ -53,8 +53,8 @@ def check_registered(registry: Registry,
     Examples:
         >>> check_registered(MODELS, 'model.type', 'BaseModle')
         Traceback (most recent call last):
-        ConfigError: model.type: 'BaseModle' is not registered; did you mean 'BaseModel'?
-    """  # noqa: E501
+        ConfigError: model.type: 'BaseModle' is not registered; did you ...
+    """
     if not isinstance(obj_type, str) or _get(registry, obj_type + suffix):
         return
     scope, _ = Registry.split_scope_key(obj_type)
