@@ -12,6 +12,12 @@ folder, reach the disk (``fsync``) and only then replace the target
 (``os.replace``, atomic within a file system), so the target always holds
 either its previous or its new content. A kill can leave the temporary
 ``.NAME.PID.tmp`` behind; nothing reads it.
+
+With ``max_keep_ckpts`` (1 in irg_mm's Fashion-MNIST configs),
+``CheckpointHook`` also removes the checkpoint it drops *before* writing the
+new one, so a kill during the write would leave no checkpoint at all and
+``last_checkpoint`` naming a removed file. Here the removal waits until the
+new checkpoint and ``last_checkpoint`` are written.
 """
 import os
 import os.path as osp
@@ -19,10 +25,12 @@ from contextlib import contextmanager
 from typing import IO, Any, Iterator, Union
 
 from mmengine.fileio.backends import LocalBackend
-from mmengine.hooks import checkpoint_hook
+from mmengine.hooks import CheckpointHook, checkpoint_hook
 from mmengine.utils import mkdir_or_exist
 
 PathLike = Union[str, 'os.PathLike[str]']
+# mmengine's own, which removes the outdated checkpoint first.
+_REMOVE_THEN_SAVE = CheckpointHook._save_checkpoint_with_step
 
 
 def _fsync_folder(folder: str) -> None:
@@ -93,9 +101,38 @@ def _open_for_checkpoint_hook(file: PathLike,
     return open(file, mode, *args, **kwargs)
 
 
+class _RemovalsLater:
+    """A file backend whose ``remove`` only notes the path."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend, self.removed = backend, []
+
+    def remove(self, filepath: PathLike) -> None:
+        self.removed.append(filepath)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+
+def _save_then_remove(self: CheckpointHook, runner, step: int,
+                      meta: dict) -> None:
+    """``CheckpointHook._save_checkpoint_with_step``, removing the checkpoint
+    that ``max_keep_ckpts`` drops only once the new one is saved."""
+    backend = self.file_backend
+    self.file_backend = later = _RemovalsLater(backend)
+    try:
+        _REMOVE_THEN_SAVE(self, runner, step, meta)
+    finally:
+        self.file_backend = backend
+    for filepath in later.removed:
+        backend.remove(filepath)
+
+
 def install_atomic_writes() -> None:
     """Make mmengine's local checkpoint and ``last_checkpoint`` writes
-    atomic; safe to call more than once."""
+    atomic, and its outdated checkpoints removed after the new one is
+    saved; safe to call more than once."""
     LocalBackend.put = _put_atomically
     # The hook module's own name `open` is looked up before the builtin.
     checkpoint_hook.open = _open_for_checkpoint_hook
+    CheckpointHook._save_checkpoint_with_step = _save_then_remove

@@ -79,11 +79,15 @@ val_dataloader = dict(
     batch_size=10, dataset=dict(data_root={root!r}, val_size=10))
 test_dataloader = dict(dataset=dict(data_root={root!r}))
 train_cfg = dict(max_epochs={epochs}, val_interval=1)
+# As the shipped configs, one checkpoint kept: the last goes when the next
+# is saved.
 default_hooks = dict(
-    logger=dict(interval=1),
-    checkpoint=dict(interval=1, max_keep_ckpts=-1, save_last=True))
+    logger=dict(interval=1), checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0, deterministic=True)
 """
+# Every checkpoint of the uninterrupted run stays, for the tests that load
+# one.
+KEEP_ALL = ['--cfg-options', 'default_hooks.checkpoint.max_keep_ckpts=-1']
 # (moment, epoch, batch) of each kill; every run resumes the one before.
 KILLS = [
     ('train', 2, 2),  # mid-epoch, epoch_1.pth saved
@@ -240,7 +244,7 @@ def epoch_runs(tmp_path_factory) -> Dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp('epoch_resume')
     config = _epoch_config(str(tmp_path), EPOCHS)
     whole, killed = str(tmp_path / 'whole'), str(tmp_path / 'killed')
-    _train([config, '--work-dir', whole])
+    _train([config, '--work-dir', whole, *KEEP_ALL])
 
     after_kill = {}
     resume = [config, '--work-dir', killed, '--resume']
@@ -266,9 +270,10 @@ def test_kill_during_checkpoint_write_leaves_no_truncated_checkpoint(
         epoch_runs):
     after = epoch_runs['after_kill']['save']
     # epoch_3.pth was half written when the process died: it does not
-    # exist, every checkpoint that does loads, and last_checkpoint names the
-    # one before, which the next resume continues from.
-    assert after['checkpoints'] == {'epoch_1.pth': True, 'epoch_2.pth': True}
+    # exist, the one before is still there (max_keep_ckpts=1 drops it only
+    # after the next is saved) and loads, and last_checkpoint names it; the
+    # next resume continues from it.
+    assert after['checkpoints'] == {'epoch_2.pth': True}
     assert after['last_checkpoint'] == osp.join(epoch_runs['killed'],
                                                 'epoch_2.pth')
     assert 'resumed epoch: 2' in after['resume_log']
