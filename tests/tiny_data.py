@@ -172,3 +172,30 @@ def cifar_classifier(depth: int, width: int) -> nn.Module:
             neck=dict(type='GlobalAveragePooling'),
             head=dict(
                 type='LinearClsHead', num_classes=10, in_channels=4 * width)))
+
+
+def tiny_fashion_options(root: str, val_interval: int = 2) -> list:
+    """``--cfg-options`` that train the Fashion-MNIST configs for 2 epochs on
+    the IDX files :func:`make_idx` wrote, with 10 validation images.
+
+    Args:
+        root (str): The IDX folder, for every split's ``data_root``.
+        val_interval (int): Validate (and checkpoint) every this many
+            epochs. Defaults to 2.
+
+    Returns:
+        list: ``KEY=VALUE`` items.
+    """
+    options = [
+        'train_cfg.max_epochs=2', f'train_cfg.val_interval={val_interval}',
+        'default_hooks.logger.interval=1',
+        f'default_hooks.checkpoint.interval={val_interval}'
+    ]
+    options += [
+        f'{loader}_dataloader.dataset.data_root={root}'
+        for loader in ('train', 'val', 'test')
+    ]
+    return options + [
+        f'{loader}_dataloader.dataset.val_size=10'
+        for loader in ('train', 'val')
+    ]

@@ -32,6 +32,7 @@ methods = dict(
         label='logits alone (L_IRG vertex term)',
         # 0.3x to 100x today's 0.01.
         sweep=dict(
+            default='v0.01',
             x=VERTEX,
             settings={
                 f'v{v}': [f'{VERTEX}={v}']
@@ -41,18 +42,19 @@ methods = dict(
         label='KD (KLDivergence)',
         # tau x weight, one factor at a time around today's tau 4, weight 1.
         sweep=dict(
+            default='t4_w1',
             x=f'{KD_LOSS}.loss_weight',
             series=f'{KD_LOSS}.tau',
             settings={
-                f't{t}_w{w}': [f'{KD_LOSS}.tau={t}',
-                               f'{KD_LOSS}.loss_weight={w}']
-                for t, w in ((4, 0.3), (4, 1), (4, 3), (4, 10), (2, 1),
-                             (8, 1))
+                f't{t}_w{w}':
+                [f'{KD_LOSS}.tau={t}', f'{KD_LOSS}.loss_weight={w}']
+                for t, w in ((4, 0.3), (4, 1), (4, 3), (4, 10), (2, 1), (8, 1))
             })),
     rkd=dict(
         label='RKD (distance + angle)',
         # MMRazor's 25 and 50 scaled together, 0.03x to 10x.
         sweep=dict(
+            default='x1',
             x='model.distiller.distill_losses.loss_dw.loss_weight',
             settings={
                 f'x{m}': [
@@ -67,11 +69,13 @@ methods = dict(
         label='L_IRG (logits + edges)',
         # Edges 0.3x, 1x, 10x today's 0.16 at vertex 1x and 10x today's 0.01.
         sweep=dict(
+            default='e0.16_v0.01',
             x=EDGES,
             series=VERTEX,
             settings={
                 f'e{e}_v{v}': [f'{EDGES}={e}', f'{VERTEX}={v}']
-                for v in (0.01, 0.1) for e in (0.05, 0.16, 1.6)
+                for v in (0.01, 0.1)
+                for e in (0.05, 0.16, 1.6)
             })),
     mtk=dict(
         label='L_MTK (logits + edges + transformations)',
@@ -79,6 +83,7 @@ methods = dict(
         # edge and vertex weights.
         sweep=dict(
             after='irg',
+            default='t0.16',
             x=TRANSFORMS[0],
             settings={
                 f't{w}': _set(TRANSFORMS, w)
@@ -90,6 +95,7 @@ methods = dict(
         # KD's chosen tau and weight.
         sweep=dict(
             after='kd',
+            default='g0.16',
             x=EDGES,
             settings={
                 f'g{w}': _set([EDGES, *TRANSFORMS], w)
@@ -109,22 +115,45 @@ comparisons = [
 # setting, seeds 0-2, compared with L_MTK's final runs of the same seeds.
 ablation_seeds = [0, 1, 2]
 ablations = dict(
-    no_vertex=dict(of='mtk', label='L_MTK without the logits vertex',
-                   options=['model.distiller.vertex=None']),
+    no_vertex=dict(
+        of='mtk',
+        label='L_MTK without the logits vertex',
+        options=['model.distiller.vertex=None']),
     one_to_one=dict(
-        of='mtk', label='L_MTK, edges of the last block only (one_to_one)',
-        options=['model.distiller.edges.mode=one_to_one',
-                 'model.distiller.edges.student=backbone.layer3.2']),
+        of='mtk',
+        label='L_MTK, edges of the last block only (one_to_one)',
+        options=[
+            'model.distiller.edges.mode=one_to_one',
+            'model.distiller.edges.student=backbone.layer3.2'
+        ]),
     normalize_mean=dict(
-        of='mtk', label="L_MTK, normalize='mean'",
-        options=[f'model.distiller.{term}.normalize=mean'
-                 for term in ('edges', 'transforms.0', 'transforms.1')]),
+        of='mtk',
+        label="L_MTK, normalize='mean'",
+        options=[
+            f'model.distiller.{term}.normalize=mean'
+            for term in ('edges', 'transforms.0', 'transforms.1')
+        ]),
     grad_through_max=dict(
-        of='mtk', label='L_MTK, gradient through the normaliser',
-        options=[f'model.distiller.{term}.grad_through_max=True'
-                 for term in ('edges', 'transforms.0', 'transforms.1')]),
+        of='mtk',
+        label='L_MTK, gradient through the normaliser',
+        options=[
+            f'model.distiller.{term}.grad_through_max=True'
+            for term in ('edges', 'transforms.0', 'transforms.1')
+        ]),
     transforms_only=dict(
-        of='mtk', label='transformations alone',
-        options=['model.distiller.vertex=None',
-                 'model.distiller.edges=None']),
+        of='mtk',
+        label='transformations alone',
+        options=['model.distiller.vertex=None', 'model.distiller.edges=None']),
 )
+# Gradient shares (GradientShareHook) at each swept method's default and
+# chosen setting: one-epoch runs of tuning seed 100, whose first epoch (the
+# warm-up) is the tuning run's.
+grad_shares = dict(
+    seed=100,
+    options=[
+        'train_cfg.max_epochs=1',
+        "param_scheduler=[dict(type='LinearLR', start_factor=0.1, "
+        "by_epoch=True, begin=0, end=1, convert_to_iter_based=True)]",
+        "custom_hooks=[dict(type='GradientShareHook', interval=10, "
+        'epochs=1)]',
+    ])

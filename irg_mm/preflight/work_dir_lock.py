@@ -11,7 +11,7 @@ from irg_mm.errors import WorkDirBusyError
 LOCK_NAME = '.irg_mm_train.lock'
 
 
-def lock_work_dir(work_dir: str) -> Optional[IO]:
+def lock_work_dir(work_dir: str, name: str = LOCK_NAME) -> Optional[IO]:
     """Hold the work dir for this run until the process ends.
 
     Two runs writing checkpoints into one work dir (a resumed run beside a
@@ -28,6 +28,10 @@ def lock_work_dir(work_dir: str) -> Optional[IO]:
 
     Args:
         work_dir (str): The run's work dir, created if needed.
+        name (str): The lock file's name: another name holds the work dir
+            for another kind of user (the grid runner holds a run's work
+            dir around its training and test tools). Defaults to
+            :data:`LOCK_NAME`.
 
     Returns:
         IO, optional: The open lock file (keep it referenced for the run's
@@ -40,7 +44,7 @@ def lock_work_dir(work_dir: str) -> Optional[IO]:
     if int(os.environ.get('RANK', '0')) != 0:
         return None
     os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, LOCK_NAME)
+    path = osp.join(work_dir, name)
     lock = open(path, 'a+', encoding='utf-8')
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

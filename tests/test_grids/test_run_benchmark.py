@@ -7,13 +7,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import REPO_ROOT
-from tiny_data import make_idx
+from tiny_data import make_idx, tiny_fashion_options
 
 RUNNER = 'tools/analysis/run_benchmark.py'
 FASHION = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist.py'
 DIGITS = f'{REPO_ROOT}/configs/benchmarks/digits.py'
-
 
 # The rows of a grid of the teacher, the student alone and L_IRG, by the
 # spec's labels, and each run's folder.
@@ -37,8 +38,10 @@ def _logged_top1(folder) -> tuple:
     """The test top-1 of a run's test_metrics.json and its last validation
     top-1 in scalars.json."""
     test = json.loads((folder / 'test_metrics.json').read_text())
-    records = [json.loads(line)
-               for line in (folder / 'scalars.json').read_text().splitlines()]
+    records = [
+        json.loads(line)
+        for line in (folder / 'scalars.json').read_text().splitlines()
+    ]
     val = [r['accuracy/top1'] for r in records if 'accuracy/top1' in r]
     return test['accuracy/top1'], val[-1]
 
@@ -49,31 +52,24 @@ def _timestamp_dirs(folder) -> list:
 
 def _spec(tmp_path, base: str, **overrides) -> str:
     """A spec inheriting a shipped one, run in tmp_path."""
-    lines = [f'_base_ = [{base!r}]',
-             f"work_dir = {str(tmp_path / 'work')!r}",
-             f"log_dir = {str(tmp_path / 'logs')!r}"]
+    lines = [
+        f'_base_ = [{base!r}]', f"work_dir = {str(tmp_path / 'work')!r}",
+        f"log_dir = {str(tmp_path / 'logs')!r}"
+    ]
     lines += [f'{key} = {value!r}' for key, value in overrides.items()]
     path = tmp_path / f'spec_{len(list(tmp_path.iterdir()))}.py'
     path.write_text('\n'.join(lines) + '\n')
     return str(path)
 
 
-def _tiny_fashion_options(root: str) -> list:
-    options = ['train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
-               'default_hooks.logger.interval=1']
-    for loader in ('train', 'val', 'test'):
-        options.append(f'{loader}_dataloader.dataset.data_root={root}')
-    for loader in ('train', 'val'):
-        options.append(f'{loader}_dataloader.dataset.val_size=10')
-    return options
-
-
 def test_gap_rule_stops_before_distilling_and_the_rerun_redoes_nothing(
         tmp_path, python_runner):
     root = make_idx(str(tmp_path / 'idx'), train_per_class=3)
-    options = _tiny_fashion_options(root)
-    common = ['--methods', 'student', 'irg', '--seeds', '0',
-              '--cfg-options', *options]
+    options = tiny_fashion_options(root)
+    common = [
+        '--methods', 'student', 'irg', '--seeds', '0', '--cfg-options',
+        *options
+    ]
     strict = _spec(tmp_path, FASHION, min_teacher_gap=100.0)
     stopped = python_runner([RUNNER, strict, *common], check=False)
     assert stopped.returncode == 1
@@ -85,7 +81,7 @@ def test_gap_rule_stops_before_distilling_and_the_rerun_redoes_nothing(
 
     lenient = _spec(tmp_path, FASHION, min_teacher_gap=None)
     result = python_runner([RUNNER, lenient, *common])
-    assert '1 of 1 runs already finished; training 0' in result.stdout
+    assert '1 of 2 runs already finished; training 1' in result.stdout
     assert _timestamp_dirs(work / 'teacher') == teacher_attempts
     # Every run was tested on the t10k split, the students with the
     # teacher this grid trained.
@@ -116,8 +112,16 @@ def test_gap_rule_stops_before_distilling_and_the_rerun_redoes_nothing(
 def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
     spec = _spec(tmp_path, DIGITS)
     command = [
-        sys.executable, RUNNER, spec, '--methods', 'baseline', '--seeds', '0',
-        '--cfg-options', 'train_cfg.max_epochs=3', 'train_cfg.val_interval=1',
+        sys.executable,
+        RUNNER,
+        spec,
+        '--methods',
+        'baseline',
+        '--seeds',
+        '0',
+        '--cfg-options',
+        'train_cfg.max_epochs=3',
+        'train_cfg.val_interval=1',
         'default_hooks.checkpoint.interval=1',
         # Keep epoch_1.pth, which the test waits for, after epoch_2 is saved.
         'default_hooks.checkpoint.max_keep_ckpts=-1',
@@ -125,9 +129,12 @@ def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
     ]
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
     run = tmp_path / 'work' / 'baseline' / 'seed0'
-    grid = subprocess.Popen(command, cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    grid = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not (run / 'epoch_1.pth').exists() and time.time() < deadline:
         time.sleep(0.2)
@@ -142,16 +149,23 @@ def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
     assert 'epoch_3.pth' not in checkpoints
     teacher_attempts = _timestamp_dirs(tmp_path / 'work' / 'teacher')
 
-    subprocess.run(command, cwd=REPO_ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300)
     assert (run / 'epoch_3.pth').exists()
     assert _timestamp_dirs(tmp_path / 'work' / 'teacher') == teacher_attempts
     assert len(_timestamp_dirs(run)) == 2
     assert 'Resuming' in (run / 'runner.log').read_text() or \
         'resumed' in (run / 'runner.log').read_text().lower()
     scalars = (tmp_path / 'logs' / 'baseline' / 'seed0' / 'scalars.json')
-    epochs = [json.loads(line)['step'] for line in scalars.read_text()
-              .splitlines() if 'accuracy/top1' in line]
+    epochs = [
+        json.loads(line)['step'] for line in scalars.read_text().splitlines()
+        if 'accuracy/top1' in line
+    ]
     assert epochs[-1] == 3
 
 
@@ -161,14 +175,19 @@ def _block(path: str, tag: str) -> str:
     return text.split(f'<!-- {tag} -->')[1].split(f'<!-- /{tag} -->')[0]
 
 
+@pytest.mark.parametrize('spec, tag', [
+    ('fashion_mnist', 'results.md'),
+    ('fashion_mnist_tuned', 'tuned-results.md'),
+])
 def test_published_fashion_mnist_tables_are_what_the_committed_logs_give(
-        tmp_path, python_runner):
+        tmp_path, python_runner, spec, tag):
     python_runner([
-        RUNNER, 'configs/benchmarks/fashion_mnist.py', '--table-only',
-        '--work-dir', str(tmp_path)
+        RUNNER, f'configs/benchmarks/{spec}.py', '--table-only', '--work-dir',
+        str(tmp_path)
     ])
     table = (tmp_path / 'results.md').read_text()
     assert _block('docs/benchmarks/fashion_mnist.md',
-                  'results.md').strip() == table.strip()
-    methods = table.split('\n\n')[0].strip()
-    assert _block('README.md', 'fashion-mnist-results').strip() == methods
+                  tag).strip() == table.strip()
+    if spec == 'fashion_mnist':
+        methods = table.split('\n\n')[0].strip()
+        assert _block('README.md', 'fashion-mnist-results').strip() == methods

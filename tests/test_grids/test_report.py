@@ -5,9 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from irg_mm.utils.benchmark_report import (RunResult, comparison_table,
-                                           method_table, paired_difference,
-                                           t_half_width)
+from irg_mm.grids.report import (RunResult, comparison_table, method_table,
+                                 paired_difference, t_half_width)
 
 
 def _runs(method: str, scores, test: bool = True):
@@ -34,8 +33,9 @@ def test_differences_are_paired_by_seed_on_the_test_score():
 
 
 def test_without_a_test_split_the_val_score_is_compared():
-    results = _runs('a', [90.0, 92.0], test=False) + _runs(
-        'b', [91.0, 91.0], test=False)
+    results = _runs(
+        'a', [90.0, 92.0], test=False) + _runs(
+            'b', [91.0, 91.0], test=False)
     assert paired_difference(results, 'a', 'b').mean == pytest.approx(0.0)
     table = method_table(results, {'a': 'A', 'b': 'B'}, 'b')
     assert 'test top-1' not in table
