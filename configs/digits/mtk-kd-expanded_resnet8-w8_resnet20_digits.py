@@ -43,7 +43,8 @@ model = dict(
                     from_student=True, recorder='stage1',
                     connector='stage1_s'),
                 preds_T=dict(
-                    from_student=False, recorder='stage1',
+                    from_student=False,
+                    recorder='stage1',
                     connector='stage1_t')),
             loss_kd=dict(
                 preds_S=dict(from_student=True, recorder='logits'),

@@ -1,9 +1,7 @@
 # IRG's graph terms (edges + transformations) with Hinton's KD in place of the
 # logits vertex term, ResNet-34 -> ResNet-18. KD is MMRazor's KLDivergence as
 # in its own ResNet-34 -> ResNet-18 config (tau 1, weight 3: 71.81 top-1).
-_base_ = [
-    './resnet18_resnet34_imagenet.py', '../_base_/distill_kd_logits.py'
-]
+_base_ = ['./resnet18_resnet34_imagenet.py', '../_base_/distill_kd_logits.py']
 
 model = dict(
     distiller=dict(

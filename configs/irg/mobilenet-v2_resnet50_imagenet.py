@@ -22,19 +22,22 @@ model = dict(
         # One-to-many: the teacher's last block supervises the student's
         # last three feature layers, the final 1x1 conv (1280 channels, what
         # the head pools) and the last two inverted residual blocks.
-        edges=dict(
-            student=['backbone.conv2', 'backbone.layer7.0',
-                     'backbone.layer6.2']),
+        edges=dict(student=[
+            'backbone.conv2', 'backbone.layer7.0', 'backbone.layer6.2'
+        ]),
         # First -> last block of the stages at 56, 28 and 14 pixels (equal
         # channels within each stage), beside ResNet-50's stages at the same
         # resolutions.
         transforms=[
-            dict(_base_.model.distiller.transforms[0],
-                 student=['backbone.layer2.0', 'backbone.layer2.1']),
-            dict(_base_.model.distiller.transforms[1],
-                 student=['backbone.layer3.0', 'backbone.layer3.2']),
-            dict(_base_.model.distiller.transforms[2],
-                 student=['backbone.layer4.0', 'backbone.layer4.3']),
+            dict(
+                _base_.model.distiller.transforms[0],
+                student=['backbone.layer2.0', 'backbone.layer2.1']),
+            dict(
+                _base_.model.distiller.transforms[1],
+                student=['backbone.layer3.0', 'backbone.layer3.2']),
+            dict(
+                _base_.model.distiller.transforms[2],
+                student=['backbone.layer4.0', 'backbone.layer4.3']),
         ]))
 
 # Evaluates the student and, as `teacher.accuracy/top1`, the teacher.

@@ -22,8 +22,8 @@ model = dict(
         # within a stage), stage by stage beside the teacher's.
         transforms=[
             dict(teacher_side, student=[f'{layer}.0', f'{layer}.1'])
-            for layer, teacher_side in zip(
-                ['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
+            for layer, teacher_side in
+            zip(['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
                 _base_.model.distiller.transforms)
         ]))
 

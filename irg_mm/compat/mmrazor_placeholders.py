@@ -115,8 +115,7 @@ def fix_pack_crd_cls_inputs() -> None:
     sample to the next (see :func:`_keep_meta_keys`) and replaces the broken
     one in MMRazor's modules and in MMRazor's ``TRANSFORMS`` registry.
     """
-    from mmpretrain.datasets.transforms.formatting import (PackInputs,
-                                                           to_tensor)
+    from mmpretrain.datasets.transforms.formatting import PackInputs, to_tensor
     from mmpretrain.structures import DataSample
     from mmrazor.datasets.transforms import formatting
     from mmrazor.registry import TRANSFORMS

@@ -62,6 +62,5 @@ def get_record_data(self,
 
 def patch_record_data_errors() -> None:
     """Put :func:`get_record_data` on MMRazor's ``BaseRecorder``."""
-    from mmrazor.models.task_modules.recorder.base_recorder import \
-        BaseRecorder
+    from mmrazor.models.task_modules.recorder.base_recorder import BaseRecorder
     BaseRecorder.get_record_data = get_record_data

@@ -90,8 +90,8 @@ def install_safe_globals() -> None:
 
 
 # Set by :func:`mapped_checkpoints` for the loads inside it.
-_MAP_FILES = contextvars.ContextVar('irg_mm_map_checkpoint_files',
-                                    default=False)
+_MAP_FILES = contextvars.ContextVar(
+    'irg_mm_map_checkpoint_files', default=False)
 
 
 @contextmanager
@@ -154,8 +154,8 @@ def safe_torch_load(source: Union[str, Any],
     name = description or str(source)
     # Inside mapped_checkpoints(); a file in torch's legacy format cannot
     # be mapped and is read.
-    mmap = _MAP_FILES.get() and isinstance(source, str) and zipfile.is_zipfile(
-        source)
+    mmap = _MAP_FILES.get() and isinstance(source,
+                                           str) and zipfile.is_zipfile(source)
     try:
         return torch.load(
             source, map_location=map_location, weights_only=True, mmap=mmap)

@@ -88,8 +88,7 @@ class HeldOutSplitMixin:
 
     def extra_repr(self) -> List[str]:
         return [
-            f'Split: \t{self.held_out_split}',
-            f'Val size: \t{self.val_size}',
+            f'Split: \t{self.held_out_split}', f'Val size: \t{self.val_size}',
             f'Train size: \t{self.train_size or "all"}'
         ]
 

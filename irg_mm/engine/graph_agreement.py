@@ -117,9 +117,8 @@ def collect_graph_pairs(distiller: ConfigurableDistiller) -> List[GraphPair]:
         loss = distiller.distill_losses[name]
         if not isinstance(loss, GRAPH_LOSSES):
             continue
-        student, teacher = loss.graph_terms(
-            *(distiller.get_record(**mapping[key])
-              for key in ('preds_S', 'preds_T')))
+        student, teacher = loss.graph_terms(*(distiller.get_record(
+            **mapping[key]) for key in ('preds_S', 'preds_T')))
         pairs.append(
             GraphPair(
                 loss_name=name,

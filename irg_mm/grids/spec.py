@@ -165,10 +165,11 @@ def tuning_runs(spec: Config, method: str,
 
 
 def final_runs(
-    spec: Config,
-    method: str,
-    setting: Optional[str] = None,
-    options: Sequence[str] = ()) -> List[Run]:
+        spec: Config,
+        method: str,
+        setting: Optional[str] = None,
+        options: Sequence[str] = (),
+) -> List[Run]:
     """A method's final runs, one per seed, at its chosen setting.
 
     Args:

@@ -8,7 +8,6 @@ from .user_errors import exit_on_user_error
 from .work_dir_lock import lock_work_dir
 
 __all__ = [
-    'init_distributed', 'add_runner_args', 'apply_runner_args',
-    'build_runner', 'load_config', 'parse_runner_args', 'exit_on_user_error',
-    'lock_work_dir'
+    'init_distributed', 'add_runner_args', 'apply_runner_args', 'build_runner',
+    'load_config', 'parse_runner_args', 'exit_on_user_error', 'lock_work_dir'
 ]

@@ -107,9 +107,10 @@ def _check_distiller(cfg: Config, registry: Registry,
     _check_loss_weights(keys)
     _build_entries(registry, keys, 'connectors', keys.connector)
     _check_loss_mappings(keys, losses)
-    check_graph_sizes(
-        cfg, {keys.loss(name): loss
-              for name, loss in losses.items()})
+    check_graph_sizes(cfg, {
+        keys.loss(name): loss
+        for name, loss in losses.items()
+    })
 
 
 def _is_subclass(registry: Registry, cfg: dict, parent: type) -> bool:
@@ -148,8 +149,8 @@ def _accepted_options(obj_type: type) -> Optional[List[str]]:
         params = signature(klass.__init__).parameters
         options += [
             name for name, param in params.items()
-            if name != 'self' and param.kind not in (
-                Parameter.VAR_POSITIONAL, Parameter.VAR_KEYWORD)
+            if name != 'self' and param.kind not in (Parameter.VAR_POSITIONAL,
+                                                     Parameter.VAR_KEYWORD)
         ]
         if not any(p.kind is Parameter.VAR_KEYWORD for p in params.values()):
             return options

@@ -38,8 +38,10 @@ def _schedulers(cfg: Config) -> List[Tuple[str, dict]]:
     form ``param_scheduler=dict(generator=[...], architecture=[...])``."""
     schedulers = cfg.get('param_scheduler')
     if isinstance(schedulers, dict) and 'type' not in schedulers:
-        return [pair for name, value in schedulers.items()
-                for pair in _listed(f'param_scheduler.{name}', value)]
+        return [
+            pair for name, value in schedulers.items()
+            for pair in _listed(f'param_scheduler.{name}', value)
+        ]
     return _listed('param_scheduler', schedulers)
 
 

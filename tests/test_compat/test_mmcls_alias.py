@@ -2,9 +2,9 @@
 """``mmcls`` configs, scopes and types resolve to mmpretrain (no mmcls)."""
 import os.path as osp
 
+import mmengine.hub
 import pytest
 from mmengine.config import Config
-import mmengine.hub
 from mmengine.hub import get_config, get_model
 from mmengine.registry import MODELS as ROOT_MODELS
 from mmengine.registry import DefaultScope, init_default_scope

@@ -20,14 +20,14 @@ from typing import Dict, List
 import pytest
 import torch
 import yaml
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmrazor.registry import MODELS
-
-from conftest import REPO_ROOT
-from irg_mm.models.distillers.irg_expansion import PIECES, expand_irg
 from tiny_data import make_cifar, make_idx, make_imagenet, unchecked_cifar
+
+from irg_mm.models.distillers.irg_expansion import PIECES, expand_irg
 
 CONFIG_DIRS = ('configs/irg', 'configs/cifar', 'configs/digits',
                'configs/fashion_mnist')

@@ -177,12 +177,11 @@ def _labelled_batch(cfg, side: int, size: int = 2) -> dict:
     """``size`` random uint8 images of the config's side with labels, as
     its dataloader hands them to ``train_step``."""
     from mmpretrain.structures import DataSample
-    num_classes = 100 if 'cifar100' in str(cfg.train_dataloader) else (
-        10 if side == 32 else 1000)
+    num_classes = 100 if 'cifar100' in str(
+        cfg.train_dataloader) else (10 if side == 32 else 1000)
     generator = torch.Generator().manual_seed(0)
     samples = [
-        DataSample().set_gt_label(index % num_classes)
-        for index in range(size)
+        DataSample().set_gt_label(index % num_classes) for index in range(size)
     ]
     for index, sample in enumerate(samples):
         # CRD's loss reads each sample's index in the data set (its
@@ -190,8 +189,11 @@ def _labelled_batch(cfg, side: int, size: int = 2) -> dict:
         sample.set_field(torch.tensor(index), 'sample_idx')
     return dict(
         inputs=[
-            torch.randint(0, 256, (3, side, side), dtype=torch.uint8,
-                          generator=generator) for _ in range(size)
+            torch.randint(
+                0,
+                256, (3, side, side),
+                dtype=torch.uint8,
+                generator=generator) for _ in range(size)
         ],
         data_samples=samples)
 
@@ -211,20 +213,25 @@ def test_train_step_changes_the_student_only(config, tmp_path):
     batch = _labelled_batch(cfg, side)
     teacher = getattr(model, 'teacher', None)
     before = {
-        name: {k: v.clone() for k, v in module.state_dict().items()}
-        for name, module in (('student', model.architecture), ('teacher', teacher))
-        if module is not None
+        name: {
+            k: v.clone()
+            for k, v in module.state_dict().items()
+        }
+        for name, module in (('student', model.architecture),
+                             ('teacher', teacher)) if module is not None
     }
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     log_vars = model.train_step(batch, optim_wrapper)
     assert log_vars and all(
         torch.isfinite(torch.as_tensor(v)).all() for v in log_vars.values())
     changed = {
-        name: any(not torch.equal(value, module.state_dict()[key])
-                  for key, value in before[name].items()
-                  if value.is_floating_point())
-        for name, module in (('student', model.architecture), ('teacher', teacher))
-        if module is not None
+        name:
+        any(not torch.equal(value,
+                            module.state_dict()[key])
+            for key, value in before[name].items()
+            if value.is_floating_point())
+        for name, module in (('student', model.architecture),
+                             ('teacher', teacher)) if module is not None
     }
     assert changed['student']
     if teacher is not None and not cfg.model.get('teacher_trainable'):
@@ -248,8 +255,8 @@ def one_process_group():
 
 @pytest.mark.parametrize('config',
                          [c for c in CONFIGS if _family(c) in DATA_FREE])
-def test_data_free_train_step_changes_the_student_only(
-        config, tmp_path, one_process_group):
+def test_data_free_train_step_changes_the_student_only(config, tmp_path,
+                                                       one_process_group):
     """DAFL, DFAD and ZSKT as their configs run them: wrapped by their
     model_wrapper_cfg, one train_step trains generator and student."""
     from mmengine.optim import build_optim_wrapper
@@ -259,18 +266,22 @@ def test_data_free_train_step_changes_the_student_only(
     wrapper = MODEL_WRAPPERS.build(dict(cfg.model_wrapper_cfg, module=model))
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     before = {
-        name: {k: v.clone() for k, v in module.state_dict().items()}
-        for name, module in (('student', model.architecture),
-                             ('teachers', model.teachers))
+        name: {
+            k: v.clone()
+            for k, v in module.state_dict().items()
+        }
+        for name, module in (('student', model.architecture), ('teachers',
+                                                               model.teachers))
     }
     batch = _labelled_batch(cfg, 32)
     log_vars = wrapper.train_step(batch, optim_wrapper)
     assert any(key.startswith('generator.') for key in log_vars)
     assert all(
         torch.isfinite(torch.as_tensor(v)).all() for v in log_vars.values())
-    for name, module in (('student', model.architecture),
-                         ('teachers', model.teachers)):
-        changed = any(not torch.equal(value, module.state_dict()[key])
+    for name, module in (('student', model.architecture), ('teachers',
+                                                           model.teachers)):
+        changed = any(not torch.equal(value,
+                                      module.state_dict()[key])
                       for key, value in before[name].items()
                       if value.is_floating_point())
         assert changed == (name == 'student'), name

@@ -34,7 +34,6 @@ TERMS = {
 NETWORK_TOLERANCE = dict(rtol=1e-4, atol=1e-6)
 
 
-
 def _networks() -> Tuple[nn.Module, nn.Module]:
     torch.manual_seed(0)
     return cifar_classifier(8, 8), cifar_classifier(20, 16).eval()

@@ -21,7 +21,6 @@ FLOAT64_TOLERANCE = dict(rtol=1e-7, atol=1e-12)
 pytestmark = [pytest.mark.cuda, NEEDS_CUDA]
 
 
-
 def _student() -> nn.Module:
     torch.manual_seed(0)
     return TwoLayerStudent().double().cuda()

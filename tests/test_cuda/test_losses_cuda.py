@@ -6,14 +6,13 @@ from typing import Callable, NamedTuple, Tuple
 import pytest
 import torch
 from cuda_cases import (AUTOCAST_DTYPES, DEVICES, FLOAT32_TOLERANCE,
-                        NEEDS_CUDA, edge_reference,
-                        float64_cpu, full_float32, no_host_sync,
-                        skip_unless_autocasts, squared_distances,
+                        NEEDS_CUDA, edge_reference, float64_cpu, full_float32,
+                        no_host_sync, skip_unless_autocasts, squared_distances,
                         transform_reference, vertex_reference)
 from torch import Tensor
 
 from irg_mm.models import losses
-from irg_mm.models.losses import (IRGEdgeLoss, IRGTransformLoss, IRGVertexLoss)
+from irg_mm.models.losses import IRGEdgeLoss, IRGTransformLoss, IRGVertexLoss
 from irg_mm.models.utils import batch_squared_distances
 
 LOSS_WEIGHT = 1.5

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from mmpretrain.datasets import FashionMNIST
 from mmpretrain.registry import DATASETS
+from tiny_data import make_idx
 
 from irg_mm.datasets import HeldOutFashionMNIST, HeldOutMNIST
-from tiny_data import make_idx
 
 TRAIN_PER_CLASS, TEST_PER_CLASS, VAL_SIZE = 6, 3, 20
 
@@ -57,8 +57,10 @@ def test_split_is_fixed_by_its_seed(root):
     first = _build(root, split='val', split_seed=0)
     again = _build(root, split='val', split_seed=0)
     other = _build(root, split='val', split_seed=1)
-    same = [np.array_equal(a['img'], b['img'])
-            for a, b in zip(first.data_list, again.data_list)]
+    same = [
+        np.array_equal(a['img'], b['img'])
+        for a, b in zip(first.data_list, again.data_list)
+    ]
     assert all(same)
     assert {i['img'].tobytes() for i in first.data_list} != \
         {i['img'].tobytes() for i in other.data_list}
@@ -71,8 +73,12 @@ def test_train_size_keeps_a_stratified_subset(root):
 
 def test_registered_and_built_from_a_config(root):
     dataset = DATASETS.build(
-        dict(type='HeldOutFashionMNIST', data_root=root, split='val',
-             val_size=VAL_SIZE, pipeline=[dict(type='PackInputs')]))
+        dict(
+            type='HeldOutFashionMNIST',
+            data_root=root,
+            split='val',
+            val_size=VAL_SIZE,
+            pipeline=[dict(type='PackInputs')]))
     sample = dataset[0]
     assert tuple(sample['inputs'].shape) == (1, 28, 28)
 

@@ -19,9 +19,8 @@ def digits():
 
 def _build(**kwargs) -> SklearnDigits:
     # Side 8 keeps the original pixels, so samples can be told apart.
-    return SklearnDigits(image_size=kwargs.pop('image_size', 8),
-                         serialize_data=False,
-                         **kwargs)
+    return SklearnDigits(
+        image_size=kwargs.pop('image_size', 8), serialize_data=False, **kwargs)
 
 
 def _indices(dataset: SklearnDigits, digits) -> np.ndarray:
@@ -84,8 +83,8 @@ def test_images_are_upsampled_rgb_uint8(digits):
     # at side 8.
     small = _build(split='val').data_list[0]['img'][..., 0]
     index = _indices(_build(split='val'), digits)[0]
-    np.testing.assert_array_equal(
-        small, (digits.images[index] * (255 / 16)).astype(np.uint8))
+    np.testing.assert_array_equal(small, (digits.images[index] *
+                                          (255 / 16)).astype(np.uint8))
     assert small.max() == 255
 
 
@@ -106,8 +105,11 @@ def test_invalid_arguments_raise(kwargs, match):
 
 def test_built_from_a_config_with_a_pipeline():
     dataset = DATASETS.build(
-        dict(type='SklearnDigits', split='val', image_size=16,
-             pipeline=[dict(type='PackInputs')]))
+        dict(
+            type='SklearnDigits',
+            split='val',
+            image_size=16,
+            pipeline=[dict(type='PackInputs')]))
     sample = dataset[0]
     assert tuple(sample['inputs'].shape) == (3, 16, 16)
     assert dataset.metainfo['classes'] == tuple('0123456789')

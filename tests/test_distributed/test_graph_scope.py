@@ -16,8 +16,8 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-from torch import Tensor
 from gloo_ranks import TwoLayerStudent, free_port, run_gloo_ranks
+from torch import Tensor
 from torch.nn.parallel import DistributedDataParallel
 
 from irg_mm.models import IRGEdgeLoss, IRGTransformLoss
@@ -33,7 +33,6 @@ CASES = {
     'global_single': ('global', 6, 1),
     'local_even': ('local', 4, 4),
 }
-
 
 
 def _make_student() -> TwoLayerStudent:

@@ -50,8 +50,8 @@ def test_model_and_inputs_become_channels_last_with_equal_results():
         logits, inputs = _logits(plain, amp)
         assert inputs.is_contiguous(memory_format=torch.channels_last)
         assert not inputs.is_contiguous()
-        torch.testing.assert_close(logits, expected, atol=tolerance,
-                                   rtol=tolerance)
+        torch.testing.assert_close(
+            logits, expected, atol=tolerance, rtol=tolerance)
 
 
 def test_train_channels_last_flag(tmp_path, python_runner):

@@ -65,8 +65,7 @@ def written_out(vertex_teacher: str = 'head.fc',
                 preds_S=dict(
                     from_student=True, recorder='layers', connector='to_s'),
                 preds_T=dict(
-                    from_student=False, recorder='layers',
-                    connector='to_t'))))
+                    from_student=False, recorder='layers', connector='to_t'))))
 
 
 def runner(model: nn.Module, work_dir: str, num_samples: int = 4):
@@ -144,14 +143,14 @@ def test_other_models_are_left_alone(tmp_path):
     hook.after_train_iter(stand_in, 0, outputs=dict(loss=torch.tensor(1.)))
 
 
-@pytest.mark.parametrize('outputs', [
-    None, {},
-    dict(loss=torch.tensor(2.), acc=torch.tensor([1., 0.5]), n=3)
-])
+@pytest.mark.parametrize(
+    'outputs',
+    [None, {},
+     dict(loss=torch.tensor(2.), acc=torch.tensor([1., 0.5]), n=3)])
 def test_finite_iterations_pass(outputs, tmp_path):
     hook = DistillCheckHook()
-    hook.after_train_iter(runner(nn.Linear(2, 2), str(tmp_path)), 0,
-                          outputs=outputs)
+    hook.after_train_iter(
+        runner(nn.Linear(2, 2), str(tmp_path)), 0, outputs=outputs)
 
 
 def test_non_finite_loss_stops_naming_the_loss_and_its_hook_points(tmp_path):

@@ -6,11 +6,11 @@ import os.path as osp
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.runner import Runner
 from torch import nn
 
-from conftest import REPO_ROOT
 from irg_mm.engine.hooks.gradient_share_hook import gradient_norms
 
 CONFIG = 'configs/digits/mtk_resnet8-w8_resnet20_digits.py'

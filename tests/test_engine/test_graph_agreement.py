@@ -71,8 +71,11 @@ def numpy_edges(vertices: np.ndarray) -> np.ndarray:
 
 
 def assert_matches(term: torch.Tensor, expected: np.ndarray) -> None:
-    np.testing.assert_allclose(term.double().numpy(), expected, rtol=1e-5,
-                               atol=1e-6 * np.abs(expected).max())
+    np.testing.assert_allclose(
+        term.double().numpy(),
+        expected,
+        rtol=1e-5,
+        atol=1e-6 * np.abs(expected).max())
 
 
 def test_pairs_rebuild_the_normalised_terms():
@@ -147,6 +150,6 @@ def test_pearson():
     assert pearson(x, -x) == pytest.approx(-1)
     # By hand: deviations (-1, 0, 1) and (-7, -1, 8) / 3 give
     # 5 / (sqrt(2) * sqrt(114) / 3).
-    assert pearson(x, torch.tensor([2., 4., 7.])) == pytest.approx(
-        15 / math.sqrt(228))
+    assert pearson(x, torch.tensor([2., 4.,
+                                    7.])) == pytest.approx(15 / math.sqrt(228))
     assert math.isnan(pearson(x, torch.ones(3)))

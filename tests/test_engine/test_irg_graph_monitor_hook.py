@@ -6,12 +6,12 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmrazor.models.distillers import ConfigurableDistiller
 from torch import nn
 
-from conftest import REPO_ROOT
 from irg_mm.engine import IRGGraphMonitorHook
 from irg_mm.engine.hooks import irg_graph_monitor_hook
 

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
+
 from irg_mm.grids.grid_runner import GRID_LOCK, GridRunner
-from irg_mm.grids.spec import (final_runs, load_spec, teacher_run, tuning_runs)
+from irg_mm.grids.spec import final_runs, load_spec, teacher_run, tuning_runs
 from irg_mm.preflight.work_dir_lock import lock_work_dir
 
 TUNED = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist_tuned.py'
@@ -24,8 +24,11 @@ def runner(tmp_path) -> GridRunner:
 def _record(runner, run, **fields) -> None:
     folder = Path(runner.log_folder(run))
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / 'scalars.json').write_text(
-        json.dumps({'accuracy/top1': 50.0, 'step': 15}) + '\n')
+    (folder / 'scalars.json'
+     ).write_text(json.dumps({
+         'accuracy/top1': 50.0,
+         'step': 15
+     }) + '\n')
     (folder / 'run.json').write_text(json.dumps(fields))
 
 

@@ -2,8 +2,8 @@
 """Grid specs: the shipped ones pass, a bad one stops before any run with
 its key named."""
 import pytest
-
 from conftest import REPO_ROOT
+
 from irg_mm.grids import GridSpecError, check_spec, load_spec
 from irg_mm.grids.grid_runner import GridRunner
 

@@ -59,7 +59,10 @@ def test_tuning_never_touches_the_test_split_and_resumes_after_a_kill(
         tmp_path, python_runner):
     root = make_idx(str(tmp_path / 'idx'), train_per_class=3)
     spec = _write_spec(tmp_path)
-    command = [RUNNER, spec, '--cfg-options', *tiny_fashion_options(root, val_interval=1)]
+    command = [
+        RUNNER, spec, '--cfg-options',
+        *tiny_fashion_options(root, val_interval=1)
+    ]
     logs, work = tmp_path / 'logs', tmp_path / 'work'
     # The teacher and the student alone, tested on t10k.
     python_runner([*command[:2], '--methods', 'student', *command[2:]])

@@ -78,6 +78,6 @@ def test_a_distiller_checkpoint_as_teacher_gets_the_prefix_hint():
         f'teacher.{key}': tuple(value.shape)
         for key, value in _teacher().state_dict().items()
     }
-    with pytest.raises(TeacherCheckpointError,
-                       match="Every key starts with 'teacher.'"):
+    with pytest.raises(
+            TeacherCheckpointError, match="Every key starts with 'teacher.'"):
         check_teacher_fits('t.pth', shapes, _teacher())

@@ -21,13 +21,26 @@ def random_teacher_cfg() -> Config:
 
 
 @pytest.mark.parametrize('weights_from', [
-    {'load_from': 'work_dirs/x/epoch_3.pth'},
-    {'resume': True},
-    {'model.teacher_trainable': True},
-    {'model.teacher.init_cfg': dict(type='Pretrained', checkpoint='t.pth')},
-    {'model.teacher.backbone.init_cfg': [
-        dict(type='Kaiming'), dict(type='Pretrained', checkpoint='b.pth')]},
-    {'preflight.allow_random_teacher': True},
+    {
+        'load_from': 'work_dirs/x/epoch_3.pth'
+    },
+    {
+        'resume': True
+    },
+    {
+        'model.teacher_trainable': True
+    },
+    {
+        'model.teacher.init_cfg': dict(type='Pretrained', checkpoint='t.pth')
+    },
+    {
+        'model.teacher.backbone.init_cfg':
+        [dict(type='Kaiming'),
+         dict(type='Pretrained', checkpoint='b.pth')]
+    },
+    {
+        'preflight.allow_random_teacher': True
+    },
 ])
 def test_teacher_weights_from_anywhere_but_nowhere_pass(
         random_teacher_cfg, weights_from):
@@ -60,8 +73,10 @@ def test_iteration_schedules_are_checked_against_max_iters():
                 dict(type='LinearLR', by_epoch=False, begin=0, end=200),
                 dict(type='CosineAnnealingLR', by_epoch=False, begin=100)
             ]))
-    with pytest.raises(ConfigError, match='begins at iteration 100, but '
-                       'train_cfg.max_iters=100'):
+    with pytest.raises(
+            ConfigError,
+            match='begins at iteration 100, but '
+            'train_cfg.max_iters=100'):
         check_schedule(cfg)
 
 
@@ -71,8 +86,9 @@ def test_per_optimizer_schedulers_are_checked_one_by_one():
             train_cfg=dict(by_epoch=False, max_iters=100),
             param_scheduler=dict(
                 architecture=[dict(type='LinearLR', by_epoch=False, end=50)],
-                generator=dict(
-                    type='LinearLR', by_epoch=False, begin=100))))
-    with pytest.raises(ConfigError, match=r'param_scheduler\.generator\[0\] '
-                       r'\(LinearLR\): begins at iteration 100'):
+                generator=dict(type='LinearLR', by_epoch=False, begin=100))))
+    with pytest.raises(
+            ConfigError,
+            match=r'param_scheduler\.generator\[0\] '
+            r'\(LinearLR\): begins at iteration 100'):
         check_schedule(cfg)

@@ -13,11 +13,11 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmpretrain.models import ImageClassifier
 from mmrazor.registry import MODELS
 
-from conftest import REPO_ROOT
 from irg_mm.models.backbones import HeResNetCIFAR
 from irg_mm.models.distillers import irg_expansion
 
@@ -123,8 +123,7 @@ def test_each_start_up_step_runs_once(tiny_run, monkeypatch):
 
 
 def test_a_resumed_run_reads_its_checkpoint_once(tiny_run, monkeypatch):
-    _train(monkeypatch, tiny_run['config'], '--work-dir',
-           tiny_run['work_dir'])
+    _train(monkeypatch, tiny_run['config'], '--work-dir', tiny_run['work_dir'])
     resumed = osp.realpath(osp.join(tiny_run['work_dir'], 'iter_1.pth'))
     counts = _train(monkeypatch, tiny_run['config'], '--work-dir',
                     tiny_run['work_dir'], '--resume', '--cfg-options',

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pytest
-
 from conftest import REPO_ROOT
 
 TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
@@ -312,11 +311,14 @@ def distill_run(teacher_ckpt, tmp_path_factory) -> str:
     import torch
     weights = torch.load(teacher_ckpt)['state_dict']
     path = str(tmp_path_factory.mktemp('distill') / 'distill_run.pth')
-    torch.save({'state_dict': {
-        f'{prefix}{key}': value
-        for prefix in ('architecture.', 'teacher.')
-        for key, value in weights.items()
-    }}, path)
+    torch.save(
+        {
+            'state_dict': {
+                f'{prefix}{key}': value
+                for prefix in ('architecture.', 'teacher.')
+                for key, value in weights.items()
+            }
+        }, path)
     return path
 
 
@@ -329,8 +331,7 @@ def command_line(bad: CliBadInput, work_dir: str, **checkpoints) -> list:
     if bad.user_config is not None:
         config = osp.join(work_dir, 'my_config.py')
         with open(config, 'w') as f:
-            f.write(
-                bad.user_config.format(base=osp.join(REPO_ROOT, IRG)))
+            f.write(bad.user_config.format(base=osp.join(REPO_ROOT, IRG)))
     options = bad.options.format(**checkpoints)
     return [
         config, '--work-dir',
@@ -373,8 +374,8 @@ def test_bad_command_line_stops_before_training(bad: CliBadInput, tmp_path,
 
 def test_a_bad_input_ends_the_process_with_one_line(tmp_path, teacher_ckpt,
                                                     python_runner):
-    bad, = (bad for bad in CLI_BAD_INPUTS
-            if bad.name == 'cli-edges-option-typo')
+    bad, = (
+        bad for bad in CLI_BAD_INPUTS if bad.name == 'cli-edges-option-typo')
     result = python_runner(
         [TRAIN, *command_line(bad, str(tmp_path), teacher=teacher_ckpt)],
         check=False)

@@ -116,8 +116,8 @@ def test_step_memory_worker_runs_in_a_fresh_process(harness):
 
 def test_failing_worker_raises_with_its_error(harness):
     with pytest.raises(RuntimeError, match="KeyError: 'no_such_kernel'"):
-        harness.run_worker(BENCHMARK, [], 'kernel_memory', 'no_such_kernel',
-                           4, 8)
+        harness.run_worker(BENCHMARK, [], 'kernel_memory', 'no_such_kernel', 4,
+                           8)
 
 
 # ----------------------------------------------------------------------------
@@ -131,7 +131,9 @@ def test_loss_kernels_give_the_same_gradient(cases):
     grads = {}
     for impl in ('irg', 'irg_maths', 'naive'):
         student = torch.randn(
-            6, 10, dtype=torch.float64,
+            6,
+            10,
+            dtype=torch.float64,
             generator=torch.Generator().manual_seed(1)).requires_grad_(True)
         cases.KERNEL_BUILDERS[impl](student, teacher)()
         grads[impl] = student.grad
@@ -177,8 +179,8 @@ def test_work_kernel_shifts_each_gram_input_by_its_first_instance(
     torch.testing.assert_close(gram_inputs[1], teacher - teacher[:1])
 
 
-def test_kernel_time_worker_times_the_loss_on_the_case(
-        benchmark, cases, monkeypatch):
+def test_kernel_time_worker_times_the_loss_on_the_case(benchmark, cases,
+                                                       monkeypatch):
     from irg_mm.models import IRGEdgeLoss
     seen = []
     graph_values = IRGEdgeLoss.graph_values
@@ -254,10 +256,9 @@ def test_step_model_cfg_swaps_only_the_distiller(cases):
     assert kd['distiller']['student_recorders'] == dict(
         logits=dict(type='ModuleOutputs', source='head.fc'))
     assert irg_kd['distiller'] == dict(
-        irg['distiller'], **{
-            key: kd['distiller'][key]
-            for key in cases.KD_KEYS
-        })
+        irg['distiller'],
+        **{key: kd['distiller'][key]
+           for key in cases.KD_KEYS})
     assert {
         key: value
         for key, value in kd.items() if key != 'distiller'
@@ -277,8 +278,10 @@ def test_step_time_worker_trains_kd_and_irg(benchmark, cases, monkeypatch,
     def keeping(variant_cfg, args):
         step = make_step(variant_cfg, args)
         params = {
-            role: [p.detach().clone() for p in getattr(step.model,
-                                                       role).parameters()]
+            role: [
+                p.detach().clone()
+                for p in getattr(step.model, role).parameters()
+            ]
             for role in ('architecture', 'teacher')
         }
         built[variant_cfg['distiller']['type']] = step, params
@@ -290,8 +293,10 @@ def test_step_time_worker_trains_kd_and_irg(benchmark, cases, monkeypatch,
     assert set(times) == {'kd', 'irg'}
     expected_losses = {
         'ConfigurableDistiller': {'distill.loss_kd'},
-        'IRGDistiller': {'distill.loss_irg_vertex', 'distill.loss_irg_edge0',
-                         'distill.loss_irg_transform0'},
+        'IRGDistiller': {
+            'distill.loss_irg_vertex', 'distill.loss_irg_edge0',
+            'distill.loss_irg_transform0'
+        },
     }
     for distiller, (step, before) in built.items():
         assert expected_losses[distiller] <= set(step.log_vars)
@@ -301,8 +306,9 @@ def test_step_time_worker_trains_kd_and_irg(benchmark, cases, monkeypatch,
             role: list(getattr(step.model, role).parameters())
             for role in before
         }
-        assert any(not torch.equal(old, new) for old, new in zip(
-            before['architecture'], after['architecture']))
+        assert any(
+            not torch.equal(old, new)
+            for old, new in zip(before['architecture'], after['architecture']))
         assert all(
             torch.equal(old, new)
             for old, new in zip(before['teacher'], after['teacher']))
@@ -321,17 +327,15 @@ def test_train_step_refuses_to_time_a_diverged_step(cases):
         step.check_finite('irg')
 
 
-def test_step_section_prints_table_and_targets(benchmark, in_process,
-                                               capsys):
+def test_step_section_prints_table_and_targets(benchmark, in_process, capsys):
     # KD is not run, so the targets that compare with it are reported as
     # not measured.
     lines = benchmark.main(
         ['--sections', 'step', '--steps', 'student', 'irg_kd'] + TINY_STEP)
     printed = capsys.readouterr().out
     assert printed.strip() == '\n'.join(lines).strip()
-    assert [call[0] for call in in_process] == [
-        'step_time', 'step_memory', 'step_memory'
-    ]
+    assert [call[0] for call in in_process
+            ] == ['step_time', 'step_memory', 'step_memory']
     assert '| student only |' in printed
     assert '| IRG + KD     |' in printed
     assert ('IRG + KD: step time / KD = - (target <= 1.050: not measured)'

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.hub import get_config
 from mmengine.logging import HistoryBuffer
@@ -14,10 +15,9 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.datasets import CIFAR10
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmrazor.registry import MODELS
-
-from conftest import REPO_ROOT
-from irg_mm.compat import safe_torch_load
 from tiny_data import make_cifar, unchecked_cifar
+
+from irg_mm.compat import safe_torch_load
 
 CONVERTER = 'tools/model_converters/convert_to_student.py'
 IMAGENET_CONFIG = 'configs/irg/resnet18_resnet50_imagenet.py'

@@ -10,9 +10,8 @@ import sys
 from typing import Dict, List, Optional
 
 import pytest
-from packaging.requirements import Requirement
-
 from conftest import REPO_ROOT
+from packaging.requirements import Requirement
 
 ANALYSIS = osp.join(REPO_ROOT, 'tools', 'analysis')
 

@@ -5,7 +5,6 @@ import importlib.util
 import os.path as osp
 
 import pytest
-
 from conftest import REPO_ROOT
 from tiny_data import IDX_FILES, make_idx
 
@@ -23,8 +22,8 @@ def tool():
 
 def _md5_of_extracted(folder: str) -> dict:
     return {
-        name: hashlib.md5(open(osp.join(folder, name), 'rb').read())
-        .hexdigest()
+        name: hashlib.md5(open(osp.join(folder, name),
+                               'rb').read()).hexdigest()
         for name in IDX_FILES
     }
 
@@ -44,15 +43,16 @@ def test_wrong_data_is_removed_and_named(tool, tmp_path):
     source = make_idx(str(tmp_path / 'gz'), gz=True)
     out = str(tmp_path / 'out')
     expected = dict.fromkeys(IDX_FILES, '0' * 32)
-    with pytest.raises(tool.DataPreparationError,
-                       match='does not hold the original'):
+    with pytest.raises(
+            tool.DataPreparationError, match='does not hold the original'):
         tool.prepare(source, out, expected)
     assert not osp.exists(osp.join(out, IDX_FILES[0]))
 
 
 def test_missing_files_name_both_ways_to_get_them(tmp_path, python_runner):
     result = python_runner(
-        [TOOL, '--source', str(tmp_path), '--out',
+        [TOOL, '--source',
+         str(tmp_path), '--out',
          str(tmp_path / 'out')],
         check=False)
     assert result.returncode == 1

@@ -16,7 +16,6 @@ import sys
 from typing import List
 
 import pytest
-
 from conftest import REPO_ROOT
 
 README = osp.join(REPO_ROOT, 'README.md')

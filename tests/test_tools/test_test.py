@@ -5,7 +5,6 @@ import runpy
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'test.py')

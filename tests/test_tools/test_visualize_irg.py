@@ -193,7 +193,7 @@ def test_teacher_from_config_gives_the_same_figures(tmp_path, checkpoints,
 
 
 def test_without_out_writes_into_the_config_work_dir(tmp_path, checkpoints,
-                                                    tool, monkeypatch):
+                                                     tool, monkeypatch):
     monkeypatch.chdir(tmp_path)
     tool.main([
         osp.join(REPO_ROOT, CONFIG), checkpoints['full'], '--batch', '8',

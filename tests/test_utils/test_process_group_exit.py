@@ -5,7 +5,6 @@ import re
 import sys
 
 import pytest
-
 from gloo_ranks import free_port
 
 # A DDP rank as in tools/train.py, whose main() ends with

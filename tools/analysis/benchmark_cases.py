@@ -51,9 +51,10 @@ KD_CONFIG = osp.join(CONFIGS, 'irg', 'irg-kd_resnet18_resnet34_imagenet.py')
 KD_KEYS = ('student_recorders', 'teacher_recorders', 'distill_losses',
            'loss_forward_mappings')
 LAYOUT_MODELS = {
-    'student': osp.join(CONFIGS, 'fashion_mnist',
-                        'resnet20-x0.25_fashion-mnist.py'),
-    'teacher': osp.join(CONFIGS, 'fashion_mnist', 'resnet20_fashion-mnist.py'),
+    'student':
+    osp.join(CONFIGS, 'fashion_mnist', 'resnet20-x0.25_fashion-mnist.py'),
+    'teacher':
+    osp.join(CONFIGS, 'fashion_mnist', 'resnet20_fashion-mnist.py'),
 }
 LAYOUT_BATCH = 64
 LAYOUT_SHAPE = (1, 28, 28)
@@ -139,8 +140,8 @@ def irg_products_kernel(student: torch.Tensor,
     instance, as the loss does for float32 accuracy (docs/method.md): what
     any implementation of it must do, with no autograd and no ``[B, B]``
     work."""
-    grad = torch.rand(len(student), len(student), dtype=student.dtype,
-                      device=student.device)
+    grad = torch.rand(
+        len(student), len(student), dtype=student.dtype, device=student.device)
 
     def gram(features: torch.Tensor) -> None:
         if shift:
@@ -349,8 +350,7 @@ def make_train_step(model_cfg: dict, data: Dict, precision: str,
     model.train()  # SingleTeacherDistill.train returns None, not self
     if precision == 'bf16_cl':
         model.to(memory_format=torch.channels_last)
-        model.data_preprocessor.register_forward_hook(
-            inputs_to_channels_last)
+        model.data_preprocessor.register_forward_hook(inputs_to_channels_last)
     optimizer = torch.optim.SGD(
         model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     if precision == 'fp32':
@@ -375,8 +375,7 @@ def make_step(variant_cfg: dict, args: argparse.Namespace) -> TrainStep:
         TrainStep: Its training step on a random batch.
     """
     data = random_batch(args.step_batch, args.step_image_size)
-    return make_train_step(variant_cfg, data, args.step_precision,
-                           args.device)
+    return make_train_step(variant_cfg, data, args.step_precision, args.device)
 
 
 def timed_steps(steps: Dict[str, TrainStep], args: argparse.Namespace,

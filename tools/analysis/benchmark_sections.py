@@ -52,8 +52,8 @@ class Target(NamedTuple):
             shown, verdict = '-', 'not measured'
         else:
             met = COMPARISONS[self.comparison](value, self.bound)
-            shown, verdict = format(value, self.fmt), 'met' if met else (
-                'MISSED')
+            shown, verdict = format(value,
+                                    self.fmt), 'met' if met else ('MISSED')
         return (f'{self.name} = {shown} (target {self.comparison} '
                 f'{format(self.bound, self.fmt)}: {verdict})')
 
@@ -110,6 +110,7 @@ def kernel_targets(results: Dict[tuple, Dict]) -> List[str]:
     for batch_size, dim in sorted({case[:2] for case in results}):
         if dim != TARGET_DIM:
             continue
+
         def result(impl: str) -> Optional[Dict]:
             return results.get((batch_size, dim, impl))
 
@@ -207,8 +208,7 @@ def step_section(args: argparse.Namespace) -> List[str]:
     """Measure every training-step variant and return the table's lines."""
     times = measure(args, 'step_time', *args.steps)
     results = {
-        variant: dict(times[variant], **measure(args, 'step_memory',
-                                                variant))
+        variant: dict(times[variant], **measure(args, 'step_memory', variant))
         for variant in args.steps
     }
     kd = results.get('kd')

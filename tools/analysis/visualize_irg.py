@@ -35,7 +35,9 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
+# isort: off
 import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
+# isort: on
 import numpy as np
 import torch
 from matplotlib.axes import Axes

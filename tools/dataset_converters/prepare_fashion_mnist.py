@@ -58,10 +58,11 @@ def find_file(source: str, name: str) -> Optional[str]:
 
 
 def missing_data_message(source: str, name: str) -> str:
-    return (f'{name}(.gz) not found in {source}. Get Fashion-MNIST one of two '
-            f'ways: `apt-get install -y dataset-fashion-mnist` (Debian/Ubuntu, '
-            f'puts it in {DEBIAN_SOURCE}), or download the four .gz files from '
-            f'{ZALANDO_URL} and pass their folder with --source')
+    return (
+        f'{name}(.gz) not found in {source}. Get Fashion-MNIST one of two '
+        f'ways: `apt-get install -y dataset-fashion-mnist` (Debian/Ubuntu, '
+        f'puts it in {DEBIAN_SOURCE}), or download the four .gz files from '
+        f'{ZALANDO_URL} and pass their folder with --source')
 
 
 def copy_extracted(path: str, target: str) -> None:
@@ -77,7 +78,8 @@ def copy_extracted(path: str, target: str) -> None:
     os.replace(partial, target)
 
 
-def prepare(source: str, out: str,
+def prepare(source: str,
+            out: str,
             expected_md5: Dict[str, str] = EXTRACTED_MD5) -> None:
     """Extract and verify the Fashion-MNIST files from ``source`` to ``out``.
 

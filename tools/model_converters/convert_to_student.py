@@ -24,6 +24,7 @@ from irg_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
 from irg_mm.errors import NotADistillCheckpointError
 from irg_mm.preflight.distill_checkpoint import extract_student
 
+
 def convert(src: str, dst: str) -> Dict[str, int]:
     """Write the student of checkpoint ``src`` to ``dst``.
 

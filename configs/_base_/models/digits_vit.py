@@ -19,5 +19,4 @@ vit_model = dict(
     head=dict(type='VisionTransformerClsHead', num_classes=10, in_channels=64))
 # Transformers train with AdamW, not the ResNets' SGD.
 vit_optim_wrapper = dict(
-    _delete_=True,
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
+    _delete_=True, optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))

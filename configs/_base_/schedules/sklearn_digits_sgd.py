@@ -2,8 +2,13 @@
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=1),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=15, val_interval=5)

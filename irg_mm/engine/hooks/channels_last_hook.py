@@ -10,12 +10,11 @@ from irg_mm.utils.model_wrappers import unwrap_model
 
 
 def inputs_to_channels_last(module: nn.Module, args: Any,
-                             output: dict) -> dict:
+                            output: dict) -> dict:
     """Forward hook of a data preprocessor: 4-D inputs to channels_last."""
     inputs = output.get('inputs') if isinstance(output, dict) else None
     if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
-        output['inputs'] = inputs.contiguous(
-            memory_format=torch.channels_last)
+        output['inputs'] = inputs.contiguous(memory_format=torch.channels_last)
     return output
 
 
@@ -44,7 +43,7 @@ class ChannelsLastHook(Hook):
 
     Examples:
         >>> custom_hooks = [dict(type='ChannelsLastHook')]
-        >>> # or on the command line: tools/train.py CONFIG --amp --channels-last
+        >>> # or: tools/train.py CONFIG --amp --channels-last
     """
 
     # Before anything else looks at the model's tensors.
@@ -53,5 +52,4 @@ class ChannelsLastHook(Hook):
     def before_run(self, runner) -> None:
         model = unwrap_model(runner.model)
         model.to(memory_format=torch.channels_last)
-        model.data_preprocessor.register_forward_hook(
-            inputs_to_channels_last)
+        model.data_preprocessor.register_forward_hook(inputs_to_channels_last)

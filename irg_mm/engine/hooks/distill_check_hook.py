@@ -196,11 +196,13 @@ class DistillCheckHook(Hook):
         """Stop at the first iteration with a NaN or Inf loss."""
         if not outputs:
             return
-        device = next((value.device for value in outputs.values()
-                       if isinstance(value, torch.Tensor)), None)
+        device = next(
+            (value.device
+             for value in outputs.values() if isinstance(value, torch.Tensor)),
+            None)
         values = {
-            name: torch.as_tensor(value, device=device).detach().float()
-            .flatten()
+            name: torch.as_tensor(value,
+                                  device=device).detach().float().flatten()
             for name, value in outputs.items()
         }
         # One host synchronisation for all losses; the rest only when the

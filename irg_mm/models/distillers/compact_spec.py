@@ -15,8 +15,7 @@ from ..utils.suggestions import suggest
 EDGE_MODES = ('one_to_many', 'one_to_one')
 # Options the recorders of a compact term take from it.
 RECORDER_OPTIONS = ('token_pooling', 'output_index')
-LOSS_OPTIONS = ('loss_weight', 'normalize', 'grad_through_max',
-                'graph_scope')
+LOSS_OPTIONS = ('loss_weight', 'normalize', 'grad_through_max', 'graph_scope')
 VERTEX_OPTIONS = ('student', 'teacher', 'loss_weight', 'output_index')
 EDGE_OPTIONS = ('student', 'teacher', 'mode', 'pooling', *LOSS_OPTIONS,
                 *RECORDER_OPTIONS)
@@ -26,8 +25,12 @@ CHOICES = dict(
     mode=EDGE_MODES, pooling=POOLING_MODES, token_pooling=TOKEN_POOLING_MODES)
 
 
-def check_spec(key: str, spec: object, options: Sequence[str],
-               required: Sequence[str] = ()) -> Mapping:
+def check_spec(
+        key: str,
+        spec: object,
+        options: Sequence[str],
+        required: Sequence[str] = (),
+) -> Mapping:
     """Check one compact term: a dict of known options, required ones given.
 
     Args:

@@ -143,8 +143,8 @@ class DistillerKeys:
 
     def mapping(self, loss: str, *fields: str) -> str:
         """Key of the forward mapping of ``loss`` (down to ``fields``)."""
-        return self._key('loss_forward_mappings', loss,
-                         '.'.join((loss, *fields)))
+        return self._key('loss_forward_mappings', loss, '.'.join(
+            (loss, *fields)))
 
     def _key(self, piece: str, name: str, written: str) -> str:
         origin = self.origins[piece].get(name)

@@ -77,12 +77,10 @@ def _expand_vertex(expansion: _Expansion, spec: Mapping) -> None:
     for side in ('student', 'teacher'):
         source = hook_points(f'vertex.{side}', spec.get(side, 'head.fc'), 1)
         expansion.add(f'{side}_recorders', 'irg_vertex',
-                      _recorder_cfg(source, 'flatten', spec),
-                      f'vertex.{side}')
+                      _recorder_cfg(source, 'flatten', spec), f'vertex.{side}')
     expansion.add_term(
         'loss_irg_vertex', _loss_cfg('IRGVertexLoss', spec),
-        _mapping('irg_vertex', dict(data_idx=0), dict(data_idx=0)),
-        'vertex')
+        _mapping('irg_vertex', dict(data_idx=0), dict(data_idx=0)), 'vertex')
 
 
 def _edge_pairs(spec: Mapping, student: List[str],

@@ -91,7 +91,9 @@ class IRGGraphRecorder(BaseRecorder):
         sources = (sources, ) if isinstance(sources, str) else tuple(sources)
         if not sources:
             raise ValueError('IRGGraphRecorder needs one or more sources')
-        repeated = sorted({name for name in sources if sources.count(name) > 1})
+        repeated = sorted(
+            {name
+             for name in sources if sources.count(name) > 1})
         if repeated:
             raise ValueError(
                 f'IRGGraphRecorder names {repeated} more than once in its '

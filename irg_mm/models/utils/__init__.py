@@ -7,6 +7,6 @@ from .validation import NORMALIZE_MODES, check_instance_features
 
 __all__ = [
     'batch_squared_distances', 'compute_dtype', 'flatten_instances',
-    'normalize_by_max', 'normalize_pair', 'normalized_mse', 'check_instance_features',
-    'NORMALIZE_MODES', 'nearest_names', 'suggest'
+    'normalize_by_max', 'normalize_pair', 'normalized_mse',
+    'check_instance_features', 'NORMALIZE_MODES', 'nearest_names', 'suggest'
 ]

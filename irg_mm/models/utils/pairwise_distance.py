@@ -215,7 +215,6 @@ def normalized_mse(preds_S: Tensor,
     Returns:
         Tensor: The scalar mean of the squared differences.
     """
-    student, teacher = normalize_pair(preds_S, preds_T, mode,
-                                      grad_through_max)
+    student, teacher = normalize_pair(preds_S, preds_T, mode, grad_through_max)
     with torch.autocast(device_type=student.device.type, enabled=False):
         return F.mse_loss(student, teacher)

@@ -52,13 +52,15 @@ def nearest_names(name: str, names: Iterable[str]) -> str:
     Examples:
         >>> nearest_names('head.fcc', ['head', 'head.fc', 'backbone'])
         "nearest: ['head.fc', 'head']"
-        >>> nearest_names('head.fc', ['head', 'head.layers', 'head.layers.head'])
+        >>> nearest_names('head.fc',
+        ...               ['head', 'head.layers', 'head.layers.head'])
         "nearest: ['head', 'head.layers', 'head.layers.head']"
     """
     names = [n for n in names if n]
     nearest = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
-    nearest += [n for n in _under_nearest_parent(name, names)
-                if n not in nearest]
+    nearest += [
+        n for n in _under_nearest_parent(name, names) if n not in nearest
+    ]
     if nearest:
         return f'nearest: {nearest}'
     # Module trees have hundreds of names; their roots say where to look.

@@ -70,8 +70,8 @@ def test_init_weights_zero_the_last_norm_of_each_block():
     torch.manual_seed(0)
     model = HeResNetCIFAR(depth=8, base_channels=4)
     model.init_weights()
-    for block, width in zip(
-        [model.layer1[0], model.layer2[0], model.layer3[0]], [4, 8, 16]):
+    first_blocks = [model.layer1[0], model.layer2[0], model.layer3[0]]
+    for block, width in zip(first_blocks, [4, 8, 16]):
         # Each residual branch starts as zero: the block is its shortcut
         # followed by a ReLU.
         assert torch.equal(block.norm2.weight, torch.zeros(width))
@@ -80,8 +80,7 @@ def test_init_weights_zero_the_last_norm_of_each_block():
     assert torch.equal(model.norm1.bias, torch.zeros(4))
     # Kaiming-normal (fan_out) convolutions: std sqrt(2 / (9 * C_out)).
     weight = model.layer3[0].conv2.weight
-    assert weight.std().item() == pytest.approx(
-        (2 / (9 * 16))**0.5, rel=0.15)
+    assert weight.std().item() == pytest.approx((2 / (9 * 16))**0.5, rel=0.15)
 
 
 def test_built_from_a_config_in_a_classifier():

@@ -1,5 +1,7 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
+# isort: off
 import irg_mm  # noqa: F401  (compat fixes before any MMRazor import)
+# isort: on
 
 import pytest
 import torch

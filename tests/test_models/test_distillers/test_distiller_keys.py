@@ -3,14 +3,14 @@
 import os.path as osp
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.registry import MODELS
 
-from conftest import REPO_ROOT
 from irg_mm.errors import DistillConfigError
-from irg_mm.models.distillers import DistillerKeys, IRGDistiller, expand_irg
-from irg_mm.models.distillers import irg_expansion
+from irg_mm.models.distillers import (DistillerKeys, IRGDistiller, expand_irg,
+                                      irg_expansion)
 
 IRG = osp.join(REPO_ROOT, 'configs/digits/irg_resnet8-w8_resnet20_digits.py')
 KD = osp.join(REPO_ROOT, 'configs/digits/kd_resnet8-w8_resnet20_digits.py')
@@ -37,8 +37,8 @@ def test_keys_name_what_the_user_wrote():
 def test_a_malformed_compact_form_names_its_full_key():
     cfg = _distiller_cfg(IRG)
     cfg['edges']['mode'] = 'one_to_one'
-    with pytest.raises(DistillConfigError,
-                       match=r'^model\.distiller\.edges\.teacher: '):
+    with pytest.raises(
+            DistillConfigError, match=r'^model\.distiller\.edges\.teacher: '):
         DistillerKeys.from_config(cfg)
 
 

@@ -5,11 +5,11 @@ any pre-flight (the check runs as the distiller is prepared)."""
 import os.path as osp
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.registry import MODELS
 
-from conftest import REPO_ROOT
 from irg_mm.errors import DistillConfigError
 from irg_mm.models.distillers.hook_point_check import (check_hook_points,
                                                        hooked_modules)
@@ -63,9 +63,9 @@ def test_good_hook_points_pass_and_are_hooked():
 def test_function_recorders_hook_no_module():
     distiller = ConfigurableDistiller(
         student_recorders=dict(
-            relu=dict(type='FunctionOutputs',
-                      source='torch.nn.functional.relu')))
+            relu=dict(
+                type='FunctionOutputs', source='torch.nn.functional.relu')))
     recorder = distiller.student_recorders.recorders['relu']
     assert hooked_modules(recorder) == ('source', [])
-    check_hook_points(distiller, 'student', MODELS.build(
-        _model_cfg(KD)['architecture']))
+    check_hook_points(distiller, 'student',
+                      MODELS.build(_model_cfg(KD)['architecture']))

@@ -54,8 +54,8 @@ def reference_edge_loss(preds_S: Tensor,
         edges(preds_S), edges(preds_T), dtype=dtype, **kwargs)
 
 
-def loss_and_grad(loss_fn: Callable[[Tensor, Tensor], Tensor],
-                  preds_S: Tensor, preds_T: Tensor) -> Tuple[Tensor, Tensor]:
+def loss_and_grad(loss_fn: Callable[[Tensor, Tensor], Tensor], preds_S: Tensor,
+                  preds_T: Tensor) -> Tuple[Tensor, Tensor]:
     """The loss on a fresh leaf copy of ``preds_S`` and its gradient."""
     student = preds_S.detach().clone().requires_grad_(True)
     loss = loss_fn(student, preds_T)

@@ -75,9 +75,8 @@ def test_every_irg_loss_has_a_spec():
 
 @pytest.mark.parametrize(
     'spec, shapes, cfg',
-    _cases('vertex', [((2, 10), ) * 2, ((3, 4, 2, 2), ) * 2,
-                      ((64, 100), ) * 2, ((256, 7), ) * 2],
-           [dict(loss_weight=0.1)]) +
+    _cases('vertex', [((2, 10), ) * 2, ((3, 4, 2, 2), ) * 2, ((64, 100), ) * 2,
+                      ((256, 7), ) * 2], [dict(loss_weight=0.1)]) +
     _cases('edge', [((2, 3), (2, 5)), ((7, 4, 2, 2), (7, 9)),
                     ((64, 32), (64, 16)), ((256, 8), (256, 8))],
            [dict(cfg, loss_weight=0.5) for cfg in NORMALIZED_MODES]) +
@@ -90,8 +89,7 @@ def test_value_and_gradient_match_reference(spec, shapes, cfg):
     loss, grad = loss_and_grad(spec.loss_type(**cfg), preds_S, preds_T)
     ref_loss, ref_grad = loss_and_grad(
         partial(spec.reference, **cfg), preds_S.double(), preds_T.double())
-    torch.testing.assert_close(
-        loss.double(), ref_loss, rtol=spec.rtol, atol=0)
+    torch.testing.assert_close(loss.double(), ref_loss, rtol=spec.rtol, atol=0)
     torch.testing.assert_close(
         grad.double(),
         ref_grad,
@@ -162,12 +160,12 @@ def test_bfloat16_autocast_computes_in_float32(name):
 
 
 @pytest.mark.parametrize('spec, preds_S, preds_T, match', [
-    (VERTEX, torch.rand(0, 3), torch.rand(0, 3),
-     'IRGVertexLoss got an empty batch'),
+    (VERTEX, torch.rand(0, 3), torch.rand(
+        0, 3), 'IRGVertexLoss got an empty batch'),
     (VERTEX, torch.rand(4, 3), torch.rand(2, 3), 'batch sizes 4 and 2'),
     (VERTEX, torch.rand(4, 3), torch.rand(4, 5), 'needs equal shapes'),
-    (EDGE, torch.rand(0, 3), torch.rand(0, 3),
-     'IRGEdgeLoss got an empty batch'),
+    (EDGE, torch.rand(0, 3), torch.rand(0,
+                                        3), 'IRGEdgeLoss got an empty batch'),
     (EDGE, torch.rand(4, 3), torch.rand(5, 3), 'batch sizes 4 and 5'),
     (EDGE, torch.tensor(1.), torch.tensor(1.), r'shape \[B, ...\]'),
     (TRANSFORM, torch.rand(0), torch.rand(0),

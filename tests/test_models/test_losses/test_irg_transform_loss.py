@@ -7,14 +7,16 @@ import torch
 from irg_mm.models.losses import IRGTransformLoss
 
 
-@pytest.mark.parametrize('normalize, expected', [
-    # [1, 2] / 2 - [2, 2] / 2 = [-0.5, 0]: mean of squares 0.125.
-    ('max', 0.125),
-    # [1, 2] / 1.5 - [2, 2] / 2 = [-1/3, 1/3]: 1/9.
-    ('mean', 1 / 9),
-    # [1, 2] - [2, 2] = [-1, 0]: 0.5.
-    (None, 0.5),
-])
+@pytest.mark.parametrize(
+    'normalize, expected',
+    [
+        # [1, 2] / 2 - [2, 2] / 2 = [-0.5, 0]: mean of squares 0.125.
+        ('max', 0.125),
+        # [1, 2] / 1.5 - [2, 2] / 2 = [-1/3, 1/3]: 1/9.
+        ('mean', 1 / 9),
+        # [1, 2] - [2, 2] = [-1, 0]: 0.5.
+        (None, 0.5),
+    ])
 def test_hand_computed_values(normalize, expected):
     loss = IRGTransformLoss(loss_weight=3.0, normalize=normalize)
     value = loss(torch.tensor([1., 2.]), torch.tensor([2., 2.]))

@@ -8,10 +8,10 @@ proves that none of them synchronises with the device (on a GPU, each such
 read would stall the launch queue); ``tests/test_cuda`` checks the same
 with ``torch.cuda.set_sync_debug_mode('error')`` where a GPU exists.
 """
-import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 import pytest
 import torch
 
+import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 from irg_mm.models import (IRGEdgeLoss, IRGTransformConnector,
                            IRGTransformLoss, IRGVertexLoss)
 
@@ -26,8 +26,8 @@ def autocast_on_meta(monkeypatch):
     autocast = torch.autocast
 
     def meta_as_cpu(device_type, *args, **kwargs):
-        return autocast('cpu' if device_type == 'meta' else device_type,
-                        *args, **kwargs)
+        return autocast('cpu' if device_type == 'meta' else device_type, *args,
+                        **kwargs)
 
     monkeypatch.setattr(torch, 'autocast', meta_as_cpu)
 

@@ -1,8 +1,8 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 import pytest
 import torch
 
+import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 from irg_mm.models.utils import (batch_squared_distances, flatten_instances,
                                  normalize_by_max, normalized_mse)
 
@@ -171,8 +171,7 @@ def test_backward_keeps_no_copy_of_the_features():
         batch_squared_distances(features)
     is_input = [t.data_ptr() == features.data_ptr() for t in saved]
     assert any(is_input)
-    assert all(
-        same or t.numel() <= 8 * 8 for t, same in zip(saved, is_input))
+    assert all(same or t.numel() <= 8 * 8 for t, same in zip(saved, is_input))
 
 
 def test_features_without_gradient_skip_the_autograd_function(monkeypatch):
