@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.irg_mm-installed
 
-.PHONY: install demo test fashion-mnist benchmark-fashion-mnist clean
+.PHONY: install demo test lint fashion-mnist benchmark-fashion-mnist clean
 
 install: $(STAMP)
 
@@ -26,6 +26,14 @@ fashion-mnist: install
 # docs/benchmarks/fashion_mnist.md: about 1.5 hours on 2 CPU cores; resumes.
 benchmark-fashion-mnist: fashion-mnist
 	$(PY) tools/analysis/run_benchmark.py configs/benchmarks/fashion_mnist.py --jobs 2
+
+# flake8, isort and yapf with setup.cfg's settings, the commands that
+# .pre-commit-config.yaml runs, on the whole tree; fails on any finding.
+LINT_PATHS := irg_mm tools tests configs setup.py irg_mm_mim.py
+lint: install
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	$(PY) -m yapf --diff --recursive $(LINT_PATHS)
 
 # The suite (tests/) and the package's doctests (irg_mm/), see setup.cfg.
 test: install
