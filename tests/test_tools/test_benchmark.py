@@ -57,6 +57,22 @@ def in_process(benchmark, cases, monkeypatch):
     return calls
 
 
+@pytest.fixture
+def canned(benchmark, monkeypatch):
+    """Sections get the results in ``results[worker]`` (a callable takes
+    the case) instead of running their workers; ``calls`` lists the runs."""
+    sections = sys.modules['benchmark_sections']
+    results, calls = {}, []
+
+    def measure(args, worker, *case):
+        calls.append((worker, *case))
+        result = results[worker]
+        return result(*case) if callable(result) else result
+
+    monkeypatch.setattr(sections, 'measure', measure)
+    return results, calls
+
+
 # ----------------------------------------------------------------------------
 # Harness
 # ----------------------------------------------------------------------------
@@ -221,9 +237,24 @@ def test_kernel_section_prints_table_targets_and_skips_naive(
     assert 'broadcast / IRG = - (target >= 5.0: not measured)' in printed
 
 
-def test_naive_tensor_bytes(cases):
-    # ResNet-18 layer4 flattened at B = 256: the 6.6 GB of the method notes.
-    assert cases.naive_tensor_bytes(256, 25088) == 6576668672
+@pytest.mark.parametrize('batch_size, dim', [(3, 5), (4, 25088), (7, 2)])
+def test_naive_tensor_bytes_is_the_naive_kernels_broadcast(
+        benchmark, cases, batch_size, dim):
+    # The B x B x D difference that naive_kernel's edges() broadcasts.
+    x = torch.rand(batch_size, dim)
+    broadcast = x[:, None] - x[None]
+    nbytes = broadcast.numel() * broadcast.element_size()
+    assert cases.naive_tensor_bytes(batch_size, dim) == nbytes
+    # --skip-naive-above compares with that size: equal runs naive, one
+    # byte less skips it.
+    kernel_cases = sys.modules['benchmark_sections'].kernel_cases
+    args = benchmark.parse_args(['--kernels', 'irg', 'naive'])
+    args.skip_naive_above = nbytes
+    assert kernel_cases(args, batch_size, dim) == (['irg', 'naive'], None)
+    args.skip_naive_above = nbytes - 1
+    impls, note = kernel_cases(args, batch_size, dim)
+    assert impls == ['irg']
+    assert note.startswith(f'naive skipped at B={batch_size}, D={dim}')
 
 
 @pytest.mark.parametrize('name, value, verdict', [
@@ -327,31 +358,88 @@ def test_train_step_refuses_to_time_a_diverged_step(cases):
         step.check_finite('irg')
 
 
-def test_step_section_prints_table_and_targets(benchmark, in_process, capsys):
-    # KD is not run, so the targets that compare with it are reported as
-    # not measured.
-    lines = benchmark.main(
-        ['--sections', 'step', '--steps', 'student', 'irg_kd'] + TINY_STEP)
+def test_step_section_prints_table_and_targets(benchmark, canned, capsys):
+    results, calls = canned
+    results['step_time'] = {
+        'student': dict(median=0.5, min=0.45),
+        'kd': dict(median=1.0, min=0.9),
+        'irg': dict(median=1.04, min=0.95),
+        'irg_kd': dict(median=1.1, min=1.0),
+    }
+    peaks = dict(student=300, kd=400, irg=410, irg_kd=440)
+    results['step_memory'] = lambda v: dict(peak_bytes=peaks[v] * MIB)
+    lines = benchmark.main(['--sections', 'step', '--steps', *peaks] +
+                           TINY_STEP)
     printed = capsys.readouterr().out
     assert printed.strip() == '\n'.join(lines).strip()
-    assert [call[0] for call in in_process
-            ] == ['step_time', 'step_memory', 'step_memory']
-    assert '| student only |' in printed
-    assert '| IRG + KD     |' in printed
-    assert ('IRG + KD: step time / KD = - (target <= 1.050: not measured)'
-            in printed)
-
-
-def test_layout_section_prints_every_model_and_precision(
-        benchmark, in_process):
-    lines = benchmark.main(['--sections', 'layout', '--layout-repeat', '1'])
-    rows = [
-        line for line in lines
-        if line.startswith('| student') or line.startswith('| teacher')
+    # One timing run steps the variants in turn; memory, a run each.
+    assert calls == [('step_time', *peaks)] + [('step_memory', variant)
+                                               for variant in peaks]
+    assert lines[0].startswith('Step section on cpu: ResNet-50 -> '
+                               'ResNet-18, batch 2, 32x32, float32, 1 timed')
+    assert lines[2:] == [
+        '| variant      | median (s) | min (s) | x KD  | peak (MiB) |'
+        ' vs KD (MiB) |',
+        '|:-------------|-----------:|--------:|------:|-----------:|'
+        '------------:|',
+        '| student only |      0.500 |   0.450 | 0.500 |      300.0 |'
+        '      -100.0 |',
+        '| KD           |      1.000 |   0.900 | 1.000 |      400.0 |'
+        '        +0.0 |',
+        '| IRG          |      1.040 |   0.950 | 1.040 |      410.0 |'
+        '       +10.0 |',
+        '| IRG + KD     |      1.100 |   1.000 | 1.100 |      440.0 |'
+        '       +40.0 |',
+        '',
+        # Extra memory is 1 - KD peak / IRG peak.
+        'IRG: step time / KD = 1.040 (target <= 1.050: met); '
+        'extra memory vs KD peak = 2.4% (target < 5.0%: met)',
+        'IRG + KD: step time / KD = 1.100 (target <= 1.050: MISSED); '
+        'extra memory vs KD peak = 9.1% (target < 5.0%: MISSED)',
+        '',
     ]
-    assert len(rows) == 6
-    for row in rows:
-        speedup = float(row.strip('| ').split('|')[-1])
-        assert speedup > 0
-    # float32 is the reference of its own row.
-    assert rows[0].endswith('| 1.00 |') and rows[3].endswith('| 1.00 |')
+
+
+def test_step_section_without_kd_reports_targets_not_measured(
+        benchmark, canned):
+    results, _ = canned
+    results['step_time'] = {'irg': dict(median=1.0, min=1.0)}
+    results['step_memory'] = dict(peak_bytes=MIB)
+    lines = benchmark.main(['--sections', 'step', '--steps', 'irg'] +
+                           TINY_STEP)
+    assert '| IRG          |      1.000 |   1.000 |     - |        1.0 |' \
+           '           - |' in lines
+    assert ('IRG: step time / KD = - (target <= 1.050: not measured); '
+            'extra memory vs KD peak = - (target < 5.0%: not measured)'
+            in lines)
+
+
+def test_layout_section_prints_every_model_and_precision(benchmark, canned):
+    results, calls = canned
+    medians = {
+        'student/fp32': 0.040,
+        'student/bf16': 0.020,
+        'student/bf16_cl': 0.016,
+        'teacher/fp32': 0.080,
+        'teacher/bf16': 0.100,
+        'teacher/bf16_cl': 0.064,
+    }
+    results['layout_time'] = {
+        key: dict(median=median, min=median / 2)
+        for key, median in medians.items()
+    }
+    lines = benchmark.main(['--sections', 'layout', '--layout-repeat', '1'])
+    assert calls == [('layout_time', )]
+    # images / s is the batch of 64 over the median; the speed is each
+    # model's float32 median over this row's.
+    assert lines[2:] == [
+        '| model | precision | median (ms) | images / s | x float32 speed |',
+        '|:--|:--|--:|--:|--:|',
+        '| student | float32 | 40.0 | 1600 | 1.00 |',
+        '| student | bfloat16 autocast | 20.0 | 3200 | 2.00 |',
+        '| student | bfloat16 + channels_last | 16.0 | 4000 | 2.50 |',
+        '| teacher | float32 | 80.0 | 800 | 1.00 |',
+        '| teacher | bfloat16 autocast | 100.0 | 640 | 0.80 |',
+        '| teacher | bfloat16 + channels_last | 64.0 | 1000 | 1.25 |',
+        '',
+    ]
