@@ -2,6 +2,7 @@
 """What every IRG loss promises: its formula's value and gradient, a
 teacher without gradient, float32 maths under bfloat16 autocast, errors
 that name the loss, and its MMRazor registration."""
+import re
 from functools import partial
 from typing import Callable, NamedTuple
 
@@ -159,34 +160,84 @@ def test_bfloat16_autocast_computes_in_float32(name):
         atol=0)
 
 
-@pytest.mark.parametrize('spec, preds_S, preds_T, match', [
-    (VERTEX, torch.rand(0, 3), torch.rand(
-        0, 3), 'IRGVertexLoss got an empty batch'),
-    (VERTEX, torch.rand(4, 3), torch.rand(2, 3), 'batch sizes 4 and 2'),
-    (VERTEX, torch.rand(4, 3), torch.rand(4, 5), 'needs equal shapes'),
-    (EDGE, torch.rand(0, 3), torch.rand(0,
-                                        3), 'IRGEdgeLoss got an empty batch'),
-    (EDGE, torch.rand(4, 3), torch.rand(5, 3), 'batch sizes 4 and 5'),
-    (EDGE, torch.tensor(1.), torch.tensor(1.), r'shape \[B, ...\]'),
-    (TRANSFORM, torch.rand(0), torch.rand(0),
-     'IRGTransformLoss got an empty batch'),
-    (TRANSFORM, torch.rand(4), torch.rand(3), 'batch sizes 4 and 3'),
-    (TRANSFORM, torch.rand(4, 2), torch.rand(4, 2), r'expects \[B\] vectors'),
+def _error(name: str, preds_S, preds_T, error: type, message: str):
+    return pytest.param(
+        SPECS[name], preds_S, preds_T, error, message, id=message[:45])
+
+
+SHAPES_4x3_2x3 = 'student shape (4, 3), teacher shape (2, 3)'
+EMPTY = 'student shape (0, 3), teacher shape (0, 3)'
+
+
+# Every check of check_instance_features, met through the losses as a user
+# meets it: the message starts with the loss, gives both shapes and the fix.
+@pytest.mark.parametrize('spec, preds_S, preds_T, error, message', [
+    _error(
+        'vertex', [1.0], torch.rand(1), TypeError,
+        'IRGVertexLoss expects tensors, got student list and teacher '
+        'Tensor'),
+    _error(
+        'edge', torch.tensor(1.), torch.tensor(1.), ValueError,
+        'IRGEdgeLoss expects per-instance inputs of shape [B, ...], got '
+        'student shape (), teacher shape (); pass the unreduced records, '
+        'batch dimension first'),
+    _error(
+        'transform', torch.rand(4, 2), torch.rand(4, 2), ValueError,
+        'IRGTransformLoss expects [B] vectors, got student shape (4, 2), '
+        'teacher shape (4, 2); pass one value per instance, e.g. the '
+        'output of IRGTransformConnector'),
+    *[
+        _error(
+            name, torch.rand(0, 3), torch.rand(0, 3), ValueError,
+            f'{SPECS[name].loss_type.__name__} got an empty batch '
+            f'({EMPTY}); it needs at least one instance: check the '
+            'dataloader and the recorded hook point')
+        for name in ('vertex', 'edge')
+    ],
+    _error(
+        'transform', torch.rand(0), torch.rand(0), ValueError,
+        'IRGTransformLoss got an empty batch (student shape (0,), '
+        'teacher shape (0,)); it needs at least one instance'),
+    *[
+        _error(
+            name, torch.rand(4, 3), torch.rand(2, 3), ValueError,
+            f'{SPECS[name].loss_type.__name__} needs student and teacher '
+            'records of the same instances, got batch sizes 4 and 2 '
+            f'({SHAPES_4x3_2x3}); feed both networks the same mini-batch')
+        for name in ('vertex', 'edge')
+    ],
+    _error(
+        'transform', torch.rand(4), torch.rand(3), ValueError,
+        'IRGTransformLoss needs student and teacher records of the same '
+        'instances, got batch sizes 4 and 3'),
+    _error(
+        'vertex', torch.rand(4, 3), torch.rand(4, 5), ValueError,
+        'IRGVertexLoss compares features element-wise and needs equal '
+        'shapes, got student shape (4, 3), teacher shape (4, 5); add a '
+        'connector that maps the student to the teacher shape'),
 ])
-def test_invalid_inputs_raise(spec, preds_S, preds_T, match):
-    with pytest.raises(ValueError, match=match):
+def test_invalid_inputs_raise(spec, preds_S, preds_T, error, message):
+    with pytest.raises(error, match='^' + re.escape(message)):
         spec.loss_type()(preds_S, preds_T)
 
 
-@pytest.mark.parametrize('cfg, attribute, value', [
-    (dict(type='IRGVertexLoss', loss_weight=3.0), 'loss_weight', 3.0),
-    (dict(type='IRGEdgeLoss', loss_weight=2.0), 'loss_weight', 2.0),
-    (dict(type='IRGTransformLoss', normalize='mean'), 'normalize', 'mean'),
-])
-def test_registered_in_mmrazor(cfg, attribute, value):
+@pytest.mark.parametrize('name', list(SPECS))
+def test_registered_in_mmrazor(name):
+    """An MMRazor config builds each loss by its type name, with its
+    options: the built loss computes what the class does with them."""
+    spec = SPECS[name]
+    options = dict(loss_weight=2.5)
+    if name != 'vertex':
+        options.update(normalize='mean')
     # As in an MMRazor config (default_scope='mmrazor'), whatever scope an
     # earlier test left behind.
     with DefaultScope.overwrite_default_scope('mmrazor'):
-        loss = MODELS.build(cfg)
-    assert type(loss) is getattr(losses, cfg['type'])
-    assert getattr(loss, attribute) == value
+        loss = MODELS.build(dict(type=spec.loss_type.__name__, **options))
+    assert type(loss) is spec.loss_type
+    shape = (6, ) if name == 'transform' else (6, 4)
+    preds_S, preds_T = spec.draw_S(shape), spec.draw_T(shape)
+    value = loss(preds_S, preds_T)
+    torch.testing.assert_close(value,
+                               spec.loss_type(**options)(preds_S, preds_T))
+    # The options reached it: the default loss gives another value.
+    assert not torch.allclose(value, spec.loss_type()(preds_S, preds_T))
