@@ -49,15 +49,34 @@ def test_irg_distiller_names_the_compact_key():
         MODELS.build(model)
 
 
-def test_good_hook_points_pass_and_are_hooked():
-    algorithm = MODELS.build(_model_cfg(IRG))
-    recorders = algorithm.distiller.teacher_recorders.recorders
-    field, sources = hooked_modules(recorders['irg_edges'])
-    assert (field, sources) == ('sources', ['backbone.layer3.2'])
-    assert sources[0] in dict(algorithm.teacher.named_modules())
-    kd = MODELS.build(_model_cfg(KD))
-    logits = kd.distiller.student_recorders.recorders['logits']
-    assert hooked_modules(logits) == ('source', ['head.fc'])
+def _hooked(network) -> set:
+    return {
+        name
+        for name, module in network.named_modules() if module._forward_hooks
+    }
+
+
+@pytest.mark.parametrize(
+    'config, side, recorder, hooked', [
+        (IRG, 'teacher', 'irg_edges', ('sources', ['backbone.layer3.2'])),
+        (KD, 'student', 'logits', ('source', ['head.fc'])),
+    ],
+    ids=['irg', 'kd'])
+def test_good_hook_points_pass_and_are_hooked(config, side, recorder, hooked):
+    algorithm = MODELS.build(_model_cfg(config))
+    recorders = getattr(algorithm.distiller, f'{side}_recorders').recorders
+    assert hooked_modules(recorders[recorder]) == hooked
+    # On both sides, the modules with a forward hook are exactly those the
+    # recorders name: the check let the build through, MMRazor hooked them,
+    # and hooked_modules reads every hook point.
+    for network in ('student', 'teacher'):
+        named = {
+            source
+            for each in getattr(algorithm.distiller,
+                                f'{network}_recorders').recorders.values()
+            for source in hooked_modules(each)[1]
+        }
+        assert named and _hooked(getattr(algorithm, network)) == named
 
 
 def test_function_recorders_hook_no_module():
