@@ -16,7 +16,8 @@ $(STAMP): requirements/pinned.txt requirements/runtime.txt setup.py
 	touch $(STAMP)
 
 demo: install
-	$(PY) tools/analysis/run_benchmark.py configs/benchmarks/digits.py
+	$(PY) tools/analysis/run_benchmark.py configs/benchmarks/digits.py \
+		--log-dir work_dirs/digits_demo/logs
 
 # Fashion-MNIST's IDX files into data/fashion_mnist (from Debian's
 # dataset-fashion-mnist package, or SOURCE=folder of the downloaded files).

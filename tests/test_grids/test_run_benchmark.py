@@ -175,19 +175,26 @@ def _block(path: str, tag: str) -> str:
     return text.split(f'<!-- {tag} -->')[1].split(f'<!-- /{tag} -->')[0]
 
 
-@pytest.mark.parametrize('spec, tag', [
-    ('fashion_mnist', 'results.md'),
-    ('fashion_mnist_tuned', 'tuned-results.md'),
-])
-def test_published_fashion_mnist_tables_are_what_the_committed_logs_give(
-        tmp_path, python_runner, spec, tag):
+# Every table README and docs show, with the committed logs behind it: the
+# spec, the page and its block, and README's block of the method table.
+PUBLISHED = [
+    ('fashion_mnist', 'docs/benchmarks/fashion_mnist.md', 'results.md',
+     'fashion-mnist-results'),
+    ('fashion_mnist_tuned', 'docs/benchmarks/fashion_mnist.md',
+     'tuned-results.md', None),
+    ('digits', 'docs/demo.md', 'results.md', 'digits-demo-results'),
+]
+
+
+@pytest.mark.parametrize('spec, page, tag, readme_tag', PUBLISHED)
+def test_published_tables_are_what_the_committed_logs_give(
+        tmp_path, python_runner, spec, page, tag, readme_tag):
     python_runner([
-        RUNNER, f'configs/benchmarks/{spec}.py', '--table-only', '--work-dir',
-        str(tmp_path)
+        RUNNER, f'configs/benchmarks/{spec}.py', '--table-only',
+        '--work-dir', str(tmp_path)
     ])
     table = (tmp_path / 'results.md').read_text()
-    assert _block('docs/benchmarks/fashion_mnist.md',
-                  tag).strip() == table.strip()
-    if spec == 'fashion_mnist':
+    assert _block(page, tag).strip() == table.strip()
+    if readme_tag is not None:
         methods = table.split('\n\n')[0].strip()
-        assert _block('README.md', 'fashion-mnist-results').strip() == methods
+        assert _block('README.md', readme_tag).strip() == methods
