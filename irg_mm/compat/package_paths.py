@@ -1,8 +1,8 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-"""``importlib``-based package look-ups for mmengine on setuptools >= 81.
+"""``importlib``-based package look-ups for mmengine on setuptools >= 82.
 
 mmengine 0.10.7 resolves ``mmpretrain::`` config paths with ``pkg_resources``,
-which setuptools 81 stopped shipping. The two functions below do the same
+which setuptools 82 stopped shipping. The two functions below do the same
 look-ups with :mod:`importlib.metadata` and replace mmengine's versions, also
 the copies already bound by name in ``mmengine.config.config`` and
 ``mmengine.hub.hub``.

@@ -9,7 +9,7 @@ from irg_mm.compat.package_paths import get_installed_path, is_installed
 
 def test_mmpretrain_base_config_resolves(tmp_path):
     # mmengine 0.10.7 resolves `mmpretrain::` through pkg_resources, which
-    # setuptools >= 81 no longer ships.
+    # setuptools >= 82 no longer ships.
     config = tmp_path / 'cfg.py'
     config.write_text(
         "_base_ = ['mmpretrain::resnet/resnet18_8xb32_in1k.py']\n")
