@@ -50,17 +50,30 @@ def test_float32_is_accurate_despite_large_common_offset():
 
 
 def test_low_precision_and_autocast_compute_in_float32():
+    """bfloat16 inputs, and float32 ones under bfloat16 autocast, give
+    float32 distances within float32 precision of the float64 definition;
+    on these post-ReLU-like features bfloat16 maths misses by far."""
     torch.manual_seed(0)
-    x = torch.randn(16, 64)
-    expected = batch_squared_distances(x)
+    x = 4 + torch.rand(16, 64)
+    tight = dict(rtol=1e-5, atol=1e-5)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         under_autocast = batch_squared_distances(x)
     assert under_autocast.dtype == torch.float32
-    torch.testing.assert_close(under_autocast, expected)
-    from_bf16 = batch_squared_distances(x.bfloat16())
+    torch.testing.assert_close(under_autocast.double(), reference_distances(x),
+                               **tight)
+    x_bf16 = x.bfloat16()
+    from_bf16 = batch_squared_distances(x_bf16)
     assert from_bf16.dtype == torch.float32
-    torch.testing.assert_close(from_bf16,
-                               batch_squared_distances(x.bfloat16().float()))
+    # The exact distances of the bfloat16 values.
+    torch.testing.assert_close(from_bf16.double(), reference_distances(x_bf16),
+                               **tight)
+    # The check has teeth: the same product form in bfloat16 is off by far
+    # more than the tolerance.
+    shifted = x_bf16 - x_bf16[:1]
+    norms = shifted.pow(2).sum(-1)
+    in_bf16 = norms[:, None] + norms[None] - 2 * shifted @ shifted.t()
+    error = (in_bf16.double() - reference_distances(x_bf16)).abs().max()
+    assert error > 100 * (1e-5 + 1e-5 * reference_distances(x_bf16).max())
 
 
 def test_gradcheck():
