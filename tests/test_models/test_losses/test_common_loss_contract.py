@@ -160,61 +160,51 @@ def test_bfloat16_autocast_computes_in_float32(name):
         atol=0)
 
 
+# The shape of one instance's input to each loss.
+INSTANCE_SHAPES = {'vertex': (3, ), 'edge': (3, ), 'transform': ()}
+
+
 def _error(name: str, preds_S, preds_T, error: type, message: str):
+    """A case of ``test_invalid_inputs_raise``; the message follows the
+    loss's name."""
+    message = f'{SPECS[name].loss_type.__name__} {message}'
     return pytest.param(
         SPECS[name], preds_S, preds_T, error, message, id=message[:45])
-
-
-SHAPES_4x3_2x3 = 'student shape (4, 3), teacher shape (2, 3)'
-EMPTY = 'student shape (0, 3), teacher shape (0, 3)'
 
 
 # Every check of check_instance_features, met through the losses as a user
 # meets it: the message starts with the loss, gives both shapes and the fix.
 @pytest.mark.parametrize('spec, preds_S, preds_T, error, message', [
-    _error(
-        'vertex', [1.0], torch.rand(1), TypeError,
-        'IRGVertexLoss expects tensors, got student list and teacher '
-        'Tensor'),
+    _error('vertex', [1.0], torch.rand(1), TypeError,
+           'expects tensors, got student list and teacher Tensor'),
     _error(
         'edge', torch.tensor(1.), torch.tensor(1.), ValueError,
-        'IRGEdgeLoss expects per-instance inputs of shape [B, ...], got '
-        'student shape (), teacher shape (); pass the unreduced records, '
-        'batch dimension first'),
+        'expects per-instance inputs of shape [B, ...], got student '
+        'shape (), teacher shape (); pass the unreduced records, batch '
+        'dimension first'),
     _error(
         'transform', torch.rand(4, 2), torch.rand(4, 2), ValueError,
-        'IRGTransformLoss expects [B] vectors, got student shape (4, 2), '
-        'teacher shape (4, 2); pass one value per instance, e.g. the '
-        'output of IRGTransformConnector'),
+        'expects [B] vectors, got student shape (4, 2), teacher shape '
+        '(4, 2); pass one value per instance, e.g. the output of '
+        'IRGTransformConnector'),
     *[
-        _error(
-            name, torch.rand(0, 3), torch.rand(0, 3), ValueError,
-            f'{SPECS[name].loss_type.__name__} got an empty batch '
-            f'({EMPTY}); it needs at least one instance: check the '
-            'dataloader and the recorded hook point')
-        for name in ('vertex', 'edge')
+        _error(name, *inputs, ValueError, message)
+        for name, shape in INSTANCE_SHAPES.items() for inputs, message in [
+            ((torch.rand(0, *shape), torch.rand(0, *shape)),
+             f'got an empty batch (student shape {(0, *shape)}, teacher '
+             f'shape {(0, *shape)}); it needs at least one instance: check '
+             'the dataloader and the recorded hook point'),
+            ((torch.rand(4, *shape), torch.rand(2, *shape)),
+             'needs student and teacher records of the same instances, got '
+             f'batch sizes 4 and 2 (student shape {(4, *shape)}, teacher '
+             f'shape {(2, *shape)}); feed both networks the same mini-batch'),
+        ]
     ],
-    _error(
-        'transform', torch.rand(0), torch.rand(0), ValueError,
-        'IRGTransformLoss got an empty batch (student shape (0,), '
-        'teacher shape (0,)); it needs at least one instance'),
-    *[
-        _error(
-            name, torch.rand(4, 3), torch.rand(2, 3), ValueError,
-            f'{SPECS[name].loss_type.__name__} needs student and teacher '
-            'records of the same instances, got batch sizes 4 and 2 '
-            f'({SHAPES_4x3_2x3}); feed both networks the same mini-batch')
-        for name in ('vertex', 'edge')
-    ],
-    _error(
-        'transform', torch.rand(4), torch.rand(3), ValueError,
-        'IRGTransformLoss needs student and teacher records of the same '
-        'instances, got batch sizes 4 and 3'),
     _error(
         'vertex', torch.rand(4, 3), torch.rand(4, 5), ValueError,
-        'IRGVertexLoss compares features element-wise and needs equal '
-        'shapes, got student shape (4, 3), teacher shape (4, 5); add a '
-        'connector that maps the student to the teacher shape'),
+        'compares features element-wise and needs equal shapes, got '
+        'student shape (4, 3), teacher shape (4, 5); add a connector '
+        'that maps the student to the teacher shape'),
 ])
 def test_invalid_inputs_raise(spec, preds_S, preds_T, error, message):
     with pytest.raises(error, match='^' + re.escape(message)):
