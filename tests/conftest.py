@@ -33,6 +33,20 @@ def run_python(args: List[str],
     return result
 
 
+def run_command(command: List[str],
+                env: dict,
+                cwd: str = REPO_ROOT,
+                tail: int = 4000) -> str:
+    """Run ``command`` (a tool as a user's shell would) and return its
+    stdout and stderr; fail with their last ``tail`` characters if it
+    exits non-zero."""
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-tail:]
+    return log
+
+
 @pytest.fixture(autouse=True)
 def restore_default_scope():
     """Forget the default scopes a test created (every Runner makes one).

@@ -12,11 +12,10 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run_command
 
 import irg_mm_mim
 from irg_mm.utils import load_scalars
@@ -40,15 +39,7 @@ def _mim(*args: str, cwd: str) -> str:
     """Run ``mim`` as a user's shell would; return its output."""
     env = dict(os.environ, OMP_NUM_THREADS='1')
     env.pop('PYTHONPATH', None)
-    result = subprocess.run([MIM, *args],
-                            cwd=cwd,
-                            env=env,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    return log
+    return run_command([MIM, *args], env, cwd=cwd, tail=6000)
 
 
 @requires_openmim

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import torch
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run_command
 from gloo_ranks import free_port
 
 from irg_mm.utils import load_scalars
@@ -88,15 +88,7 @@ def _run_dist_tool(*args: str) -> str:
         PYTHON=sys.executable,
         OMP_NUM_THREADS='1',
         PORT=str(free_port()))
-    result = subprocess.run(['bash', *args],
-                            cwd=REPO_ROOT,
-                            env=env,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-4000:]
-    return log
+    return run_command(['bash', *args], env)
 
 
 def test_dist_train_and_test_two_cpu_processes(tmp_path, teacher_ckpt):
