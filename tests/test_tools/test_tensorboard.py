@@ -95,30 +95,26 @@ def test_missing_tensorboard_stops_before_the_runner(tmp_path, python_runner):
     assert not glob.glob(str(work_dir / '*' / '')), 'the Runner was built'
 
 
+def _with_backend(backend_type: str) -> Config:
+    """A visualizer config with the local backend and ``backend_type``."""
+    return Config(
+        dict(
+            visualizer=dict(
+                type='UniversalVisualizer',
+                vis_backends=[
+                    dict(type='LocalVisBackend'),
+                    dict(type=backend_type)
+                ])))
+
+
 @pytest.mark.parametrize('backend', sorted(BACKEND_IMPORTS))
 def test_each_backend_names_its_package(backend, monkeypatch):
     module, package = BACKEND_IMPORTS[backend]
     monkeypatch.setitem(sys.modules, module, None)  # import fails
-    cfg = Config(
-        dict(
-            visualizer=dict(
-                type='UniversalVisualizer',
-                vis_backends=[
-                    dict(type='LocalVisBackend'),
-                    dict(type=f'mmengine.{backend}')
-                ])))
     with pytest.raises(ConfigError, match=f'pip install {package}`'):
-        check_vis_backends(cfg)
+        check_vis_backends(_with_backend(f'mmengine.{backend}'))
 
 
 def test_installed_or_package_free_backends_pass():
-    cfg = Config(
-        dict(
-            visualizer=dict(
-                type='UniversalVisualizer',
-                vis_backends=[
-                    dict(type='LocalVisBackend'),
-                    dict(type='TensorboardVisBackend')
-                ])))
-    check_vis_backends(cfg)
+    check_vis_backends(_with_backend('TensorboardVisBackend'))
     check_vis_backends(Config(dict()))
