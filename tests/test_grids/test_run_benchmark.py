@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import REPO_ROOT
 from tiny_data import make_idx, tiny_fashion_options
 
@@ -190,8 +189,8 @@ PUBLISHED = [
 def test_published_tables_are_what_the_committed_logs_give(
         tmp_path, python_runner, spec, page, tag, readme_tag):
     python_runner([
-        RUNNER, f'configs/benchmarks/{spec}.py', '--table-only',
-        '--work-dir', str(tmp_path)
+        RUNNER, f'configs/benchmarks/{spec}.py', '--table-only', '--work-dir',
+        str(tmp_path)
     ])
     table = (tmp_path / 'results.md').read_text()
     assert _block(page, tag).strip() == table.strip()
