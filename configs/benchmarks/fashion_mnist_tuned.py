@@ -15,17 +15,19 @@ KD_LOSS = 'model.distiller.distill_losses.loss_kd'
 EDGES = 'model.distiller.edges.loss_weight'
 VERTEX = 'model.distiller.vertex.loss_weight'
 TRANSFORMS = [f'model.distiller.transforms.{i}.loss_weight' for i in (0, 1)]
+# The IRG graph terms of the compact form, for the ablation's options.
+GRAPH_TERMS = [
+    f'model.distiller.{term}'
+    for term in ('edges', 'transforms.0', 'transforms.1')
+]
 
 
 def _set(keys, value):
     return [f'{key}={value}' for key in keys]
 
 
+# The untuned grid's methods (the student alone as it is) plus a seventh.
 methods = dict(
-    student=dict(
-        config='configs/fashion_mnist/resnet20-x0.25_fashion-mnist.py',
-        label='student alone',
-        distill=False),
     logits=dict(
         config='configs/fashion_mnist/logits_resnet20-x0.25_resnet20_'
         'fashion-mnist.py',
@@ -129,17 +131,12 @@ ablations = dict(
     normalize_mean=dict(
         of='mtk',
         label="L_MTK, normalize='mean'",
-        options=[
-            f'model.distiller.{term}.normalize=mean'
-            for term in ('edges', 'transforms.0', 'transforms.1')
-        ]),
+        options=_set([f'{term}.normalize' for term in GRAPH_TERMS], 'mean')),
     grad_through_max=dict(
         of='mtk',
         label='L_MTK, gradient through the normaliser',
-        options=[
-            f'model.distiller.{term}.grad_through_max=True'
-            for term in ('edges', 'transforms.0', 'transforms.1')
-        ]),
+        options=_set([f'{term}.grad_through_max' for term in GRAPH_TERMS],
+                     True)),
     transforms_only=dict(
         of='mtk',
         label='transformations alone',
