@@ -125,9 +125,9 @@ def plot_curves(curves: Dict[str, List[dict]], labels: Dict[str, str],
     colours = {}
     for name, records in curves.items():
         method = name.split('/')[0]
+        # One legend entry a method: its first run's.
+        label = None if method in colours else labels.get(method, method)
         colour = colours.setdefault(method, f'C{len(colours) % 10}')
-        label = labels.get(method, method) if name == next(
-            n for n in curves if n.split('/')[0] == method) else None
         train = [r for r in records if 'loss' in r and 'lr' in r]
         loss_ax.plot([r['iter'] for r in train], [r['loss'] for r in train],
                      color=colour,

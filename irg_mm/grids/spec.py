@@ -246,9 +246,10 @@ def grad_share_runs(spec: Config, method: str,
 def _check_keys_exist(cfg: Config, options: Sequence[str], key: str) -> None:
     """Each option's parent must exist in ``cfg``: a misspelt path would
     otherwise add a key nothing reads."""
+    tree = cfg.to_dict()
     for option in options:
         path = option.split('=', 1)[0].split('.')
-        node = cfg.to_dict()
+        node = tree
         for depth, part in enumerate(path[:-1]):
             if isinstance(node,
                           list) and part.isdigit() and int(part) < len(node):
