@@ -3,7 +3,7 @@
 
 A leaf module (it imports nothing of irg_mm), so every layer can raise them
 and the tools can turn each into one line that names the key and the fix
-(:func:`irg_mm.preflight.user_errors.exit_on_user_error`).
+(:func:`irg_mm.launch.user_errors.exit_on_user_error`).
 docs/troubleshooting.md lists each message.
 """
 import pickle

@@ -16,10 +16,9 @@ from mmengine.config import Config
 from mmengine.fileio import dump
 
 import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
-from irg_mm.preflight import (add_runner_args, apply_runner_args, build_runner,
-                              load_config, parse_runner_args)
-from irg_mm.preflight.distill_checkpoint import prepare_distill_test
-from irg_mm.preflight.user_errors import exit_on_user_error
+from irg_mm.launch import (add_runner_args, apply_runner_args, build_runner,
+                           exit_on_user_error, load_config, parse_runner_args)
+from irg_mm.launch.distill_checkpoint import prepare_distill_test
 from irg_mm.utils.process_lifetime import leave_process_group_at_exit
 
 

@@ -12,10 +12,9 @@ from mmengine.config import Config
 import irg_mm  # noqa: F401  (compat fixes and registries before MMRazor)
 from irg_mm.engine.hooks.random_state_hook import use_random_state_hook
 from irg_mm.errors import ConfigError
-from irg_mm.preflight import (add_runner_args, apply_runner_args, build_runner,
-                              load_config, parse_runner_args)
-from irg_mm.preflight.user_errors import exit_on_user_error
-from irg_mm.preflight.work_dir_lock import lock_work_dir
+from irg_mm.launch import (add_runner_args, apply_runner_args, build_runner,
+                           exit_on_user_error, load_config, lock_work_dir,
+                           parse_runner_args)
 from irg_mm.utils.process_lifetime import leave_process_group_at_exit
 
 

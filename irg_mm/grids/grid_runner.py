@@ -34,8 +34,8 @@ import numpy as np
 from mmengine.config import Config
 
 from irg_mm.errors import WorkDirBusyError
-from irg_mm.preflight.tool_args import load_config
-from irg_mm.preflight.work_dir_lock import lock_work_dir
+from irg_mm.launch import load_config
+from irg_mm.launch.work_dir_lock import lock_work_dir
 from irg_mm.utils.cli_literals import parse_cfg_options
 from irg_mm.utils.process_lifetime import end_with_parent
 from .progress import GridProgress, log_tail

@@ -16,8 +16,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from irg_mm.errors import ConfigError
+from irg_mm.launch import load_config
 from irg_mm.models.utils.suggestions import suggest
-from irg_mm.preflight.tool_args import load_config
 from irg_mm.utils.cli_literals import parse_cfg_options
 
 TEACHER = 'teacher'

@@ -5,7 +5,7 @@ MMRazor's ``SingleTeacherDistill`` reports a loss mapping that names a
 missing recorder with a bare ``assert`` deep inside the model build, and
 loads a teacher checkpoint that does not fit with a warning only.
 :func:`check_distill_config` runs before the Runner is built (from
-:func:`irg_mm.preflight.build_runner`, so for every config that
+:func:`irg_mm.launch.build_runner`, so for every config that
 ``tools/train.py`` and ``tools/test.py`` run) and turns each of these into a
 :class:`DistillConfigError` that names the config key and the fix. What needs
 the networks is checked as the Runner builds them (hook points) and right

@@ -6,7 +6,7 @@ they first write, right before the first iteration: a missing package ends a
 run after the models, data and checkpoints are loaded, and for TensorBoard
 with the misleading hint ``pip install future tensorboard``.
 :func:`check_vis_backends` runs before the Runner is built (from
-:func:`irg_mm.preflight.build_runner`) and names the config key and the fix.
+:func:`irg_mm.launch.build_runner`) and names the config key and the fix.
 """
 import importlib
 from typing import Dict, Tuple

@@ -9,7 +9,7 @@ from conftest import REPO_ROOT
 
 from irg_mm.grids.grid_runner import GRID_LOCK, GridRunner
 from irg_mm.grids.spec import final_runs, load_spec, teacher_run, tuning_runs
-from irg_mm.preflight.work_dir_lock import lock_work_dir
+from irg_mm.launch.work_dir_lock import lock_work_dir
 
 TUNED = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist_tuned.py'
 

@@ -22,9 +22,9 @@ from mmpretrain.registry import MODELS
 
 from irg_mm.compat import CorruptCheckpointError, UnsafeCheckpointError
 from irg_mm.engine import DistillCheckHook
+from irg_mm.launch import build_runner
 from irg_mm.models.distillers.distiller_keys import DistillConfigError
 from irg_mm.models.losses import irg_edge_loss
-from irg_mm.preflight import build_runner
 from irg_mm.preflight.checkpoint_check import TeacherCheckpointError
 
 IRG = 'configs/digits/irg_resnet8-w8_resnet20_digits.py'

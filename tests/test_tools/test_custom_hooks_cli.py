@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 from conftest import REPO_ROOT
 
-from irg_mm.preflight import add_runner_args, apply_runner_args, load_config
+from irg_mm.launch import add_runner_args, apply_runner_args, load_config
 from irg_mm.utils.cli_literals import hook_config, literal_with_dicts
 
 CONFIG = 'configs/digits/mtk_resnet8-w8_resnet20_digits.py'

@@ -21,7 +21,7 @@ from mmengine.config import Config
 from mmengine.hub import get_config
 
 from irg_mm.compat.packaged_configs import patch_packaged_config_paths
-from irg_mm.preflight import load_config
+from irg_mm.launch import load_config
 
 # What setup.py reads or ships.
 SOURCES = ('setup.py', 'setup.cfg', 'MANIFEST.in', 'README.md',
@@ -38,7 +38,7 @@ import json, sys
 import irg_mm
 from mmengine.config import Config
 from mmengine.registry import DATASETS, init_default_scope
-from irg_mm.preflight import load_config
+from irg_mm.launch import load_config
 from irg_mm.preflight.config_check import check_distill_config
 
 cfg = Config.fromfile('my_config.py')

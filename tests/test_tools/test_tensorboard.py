@@ -11,7 +11,7 @@ from conftest import REPO_ROOT
 from mmengine.config import Config
 
 from irg_mm.errors import ConfigError
-from irg_mm.preflight import add_runner_args, apply_runner_args, load_config
+from irg_mm.launch import add_runner_args, apply_runner_args, load_config
 from irg_mm.preflight.visualizer_check import (BACKEND_IMPORTS,
                                                check_vis_backends)
 

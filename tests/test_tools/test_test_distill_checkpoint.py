@@ -13,7 +13,7 @@ from mmengine.dataset import pseudo_collate
 from test_train import QUICK
 
 from irg_mm.errors import DistillConfigError
-from irg_mm.preflight.distill_checkpoint import prepare_distill_test
+from irg_mm.launch.distill_checkpoint import prepare_distill_test
 from irg_mm.utils import load_scalars
 
 IRG_CONFIG = 'configs/digits/irg_resnet8-w8_resnet20_digits.py'

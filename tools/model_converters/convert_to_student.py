@@ -22,7 +22,7 @@ import torch
 from irg_mm.compat import (CorruptCheckpointError, UnsafeCheckpointError,
                            safe_torch_load)
 from irg_mm.errors import NotADistillCheckpointError
-from irg_mm.preflight.distill_checkpoint import extract_student
+from irg_mm.launch.distill_checkpoint import extract_student
 
 
 def convert(src: str, dst: str) -> Dict[str, int]:

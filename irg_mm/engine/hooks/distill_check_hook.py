@@ -102,7 +102,7 @@ class DistillCheckHook(Hook):
       ``FloatingPointError`` naming each such loss, its config key and hook
       points, and the iteration, before ``CheckpointHook`` could save it.
 
-    ``irg_mm.preflight.build_runner`` (hence ``tools/train.py``) adds this hook
+    ``irg_mm.launch.build_runner`` (hence ``tools/train.py``) adds this hook
     to every ``SingleTeacherDistill`` run with a ``ConfigurableDistiller``
     (``IRGDistiller`` included); other models are left alone.
 

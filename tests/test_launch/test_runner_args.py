@@ -1,7 +1,7 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 import argparse
 
-from irg_mm.preflight import add_runner_args, apply_runner_args, load_config
+from irg_mm.launch import add_runner_args, apply_runner_args, load_config
 
 
 def test_packaged_config_path_loads():

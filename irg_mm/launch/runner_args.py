@@ -1,26 +1,15 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-"""Command-line pieces shared by tools/train.py and tools/test.py."""
+"""The command line shared by tools/train.py and tools/test.py: its
+arguments, and the config they load and change."""
 import argparse
 import os
 import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from irg_mm.engine.hooks.distill_check_hook import (DistillCheckHook,
-                                                    distill_algorithm)
 from irg_mm.utils.cli_literals import CfgOptionsAction, hook_config
-from irg_mm.utils.model_wrappers import unwrap_model
 from irg_mm.utils.process_lifetime import end_with_launcher
-from .checkpoint_check import (check_resume_checkpoint, check_teacher_fits,
-                               resolve_auto_resume)
-from .config_check import check_distill_config
-from .distributed import init_distributed
-from .resume_check import check_exact_resume
-from .schedule_check import check_schedule
-from .visualizer_check import check_vis_backends
 
 
 def load_config(path: str) -> Config:
@@ -124,39 +113,3 @@ def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
         './work_dirs',
         osp.splitext(osp.basename(args.config))[0])
     return cfg
-
-
-def build_runner(cfg: Config) -> Runner:
-    """Check the config, join the process group and build the Runner.
-
-    Each start-up step runs once: the config is checked and its distiller
-    expanded before anything is built (see :func:`check_distill_config`),
-    the checkpoints to load (teacher, ``--resume``) are mapped to check
-    them without reading their weights, the Runner builds each network
-    once, and the teacher checkpoint is checked to fit the teacher it
-    built. Distillation runs get a :class:`DistillCheckHook` (dry run before
-    the first iteration, stop at a non-finite loss).
-
-    Args:
-        cfg (Config): The full config; ``runner_type`` picks a custom runner.
-
-    Returns:
-        Runner: The runner, ready to train or test.
-    """
-    check_vis_backends(cfg)
-    check_schedule(cfg)
-    check_exact_resume(cfg)
-    teacher_weights = check_distill_config(cfg)
-    resolve_auto_resume(cfg)
-    check_resume_checkpoint(cfg)
-    init_distributed(cfg)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
-    model = unwrap_model(runner.model)
-    if teacher_weights is not None:
-        check_teacher_fits(cfg.model.teacher_ckpt, teacher_weights,
-                           model.teacher)
-    if distill_algorithm(model) is not None and not any(
-            isinstance(hook, DistillCheckHook) for hook in runner.hooks):
-        runner.register_hook(DistillCheckHook())
-    return runner

@@ -19,8 +19,9 @@ import torch
 from mmengine.config import Config
 
 from irg_mm.errors import DistillConfigError, NotADistillCheckpointError
-from .checkpoint_check import (STUDENT_PREFIX, TEACHER_PREFIX, open_checkpoint,
-                               unwrapped_state_dict)
+from irg_mm.preflight.checkpoint_check import (STUDENT_PREFIX, TEACHER_PREFIX,
+                                               open_checkpoint,
+                                               unwrapped_state_dict)
 
 DISTILL_TEST_LOOP = 'SingleTeacherDistillTestLoop'
 

@@ -9,8 +9,8 @@ import torch.distributed as dist
 from gloo_ranks import free_port
 from mmengine.config import Config
 
-from irg_mm.preflight import distributed
-from irg_mm.preflight.distributed import init_distributed
+from irg_mm.launch import distributed
+from irg_mm.launch.distributed import init_distributed
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import sys
 import pytest
 from conftest import REPO_ROOT
 
-from irg_mm.preflight.work_dir_lock import WorkDirBusyError, lock_work_dir
+from irg_mm.launch.work_dir_lock import WorkDirBusyError, lock_work_dir
 
-HOLD = ('import sys, time; from irg_mm.preflight.work_dir_lock import '
+HOLD = ('import sys, time; from irg_mm.launch.work_dir_lock import '
         'lock_work_dir; lock = lock_work_dir(sys.argv[1]); print("held", '
         'flush=True); time.sleep(60)')
 
