@@ -12,7 +12,7 @@ import torch
 from mmrazor.models.distillers import ConfigurableDistiller
 from torch import Tensor
 
-from ..models.distillers.records import record_sources
+from ..models.distillers.record_sources import record_sources
 from ..models.losses import IRGEdgeLoss, IRGTransformLoss
 
 EDGE, TRANSFORM = 'edge', 'transform'

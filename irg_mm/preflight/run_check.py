@@ -114,7 +114,7 @@ def check_graph_sizes(cfg: Config, losses: Dict[str, nn.Module]) -> None:
         key
         for key, loss in losses.items()
         if isinstance(loss, NormalizedGraphLoss) and batch_size *
-        (world_size if loss.graph.scope == 'global' else 1) < 2
+        (world_size if loss.gather_instances.scope == 'global' else 1) < 2
     })
     if inactive and not preflight_option(cfg, 'allow_inactive_irg'):
         raise DistillConfigError(

@@ -22,7 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from irg_mm.models import IRGEdgeLoss, IRGTransformLoss
 from irg_mm.models.utils import dist_gather
-from irg_mm.models.utils.dist_gather import GraphScope
+from irg_mm.models.utils.dist_gather import InstanceGather
 
 IRG_CONFIG = 'configs/digits/irg_resnet8-w8_resnet20_digits.py'
 WORLD_SIZE = 2
@@ -176,7 +176,7 @@ def test_graph_size_is_logged_once(monkeypatch):
     logged = []
     monkeypatch.setattr(dist_gather, 'print_log',
                         lambda msg, logger: logged.append(msg))
-    graph = GraphScope('global', 'IRGEdgeLoss')
+    graph = InstanceGather('global', 'IRGEdgeLoss')
     graph(torch.rand(3, 4, dtype=torch.bfloat16), torch.rand(3, 2))
     graph(torch.rand(2, 4), torch.rand(2, 2))
     assert logged == [

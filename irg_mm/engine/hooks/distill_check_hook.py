@@ -17,7 +17,7 @@ from torch import nn
 
 from irg_mm.errors import DistillConfigError, VertexError
 from irg_mm.models.distillers import DistillerKeys
-from irg_mm.models.distillers.records import describe_record
+from irg_mm.models.distillers.record_sources import describe_record
 from irg_mm.utils.model_wrappers import unwrap_model
 
 # What a loss, recorder or connector raises on records it cannot take.

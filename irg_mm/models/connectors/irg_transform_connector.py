@@ -10,7 +10,7 @@ from torch import nn
 
 from irg_mm.utils.choices import check_choice
 
-POOLING_MODES = ('avg', 'none')
+CONNECTOR_POOLING_MODES = ('avg', 'none')
 CHANNEL_ALIGN_MODES = ('avg', 'proj', None)
 
 
@@ -79,7 +79,7 @@ class IRGTransformConnector(BaseConnector):
         if len(pair) != 2 or pair[0] == pair[1]:
             raise ValueError(
                 f'pair must name two different layers, got {pair}')
-        check_choice('pooling', pooling, POOLING_MODES)
+        check_choice('pooling', pooling, CONNECTOR_POOLING_MODES)
         check_choice('channel_align', channel_align, CHANNEL_ALIGN_MODES)
         self.pair = tuple(pair)
         self.pooling = pooling

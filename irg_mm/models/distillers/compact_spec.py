@@ -9,7 +9,8 @@ key the user wrote (``edges.loss_wieght``), relative to ``model.distiller``.
 from typing import List, Mapping, Optional, Sequence
 
 from irg_mm.errors import DistillConfigError
-from ..recorders.irg_graph_recorder import POOLING_MODES, TOKEN_POOLING_MODES
+from ..recorders.irg_graph_recorder import (RECORDER_POOLING_MODES,
+                                            TOKEN_POOLING_MODES)
 from ..utils.suggestions import suggest
 
 EDGE_MODES = ('one_to_many', 'one_to_one')
@@ -22,7 +23,9 @@ EDGE_OPTIONS = ('student', 'teacher', 'mode', 'pooling', *LOSS_OPTIONS,
 TRANSFORM_OPTIONS = ('student', 'teacher', 'student_connector',
                      'teacher_connector', *LOSS_OPTIONS, *RECORDER_OPTIONS)
 CHOICES = dict(
-    mode=EDGE_MODES, pooling=POOLING_MODES, token_pooling=TOKEN_POOLING_MODES)
+    mode=EDGE_MODES,
+    pooling=RECORDER_POOLING_MODES,
+    token_pooling=TOKEN_POOLING_MODES)
 
 
 def check_spec(

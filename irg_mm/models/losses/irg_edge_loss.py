@@ -40,8 +40,10 @@ class IRGEdgeLoss(NormalizedGraphLoss):
             (the authors' code), its ``'mean'`` entry, or not at all
             (``None``). Defaults to ``'max'``.
         grad_through_max (bool): Let the student's gradient flow through its
-            normaliser too. False treats it as a constant, as the authors'
-            Caffe layer does. Defaults to False.
+            normaliser too, whichever ``normalize`` picks (the maximum or
+            the mean; the name is the authors' default's). False treats it
+            as a constant, as the authors' Caffe layer does. Defaults to
+            False.
         graph_scope (str): ``'local'``: under DDP each GPU builds the graph
             of its own batch (``B^2`` edges, its own maximum), as the
             authors' single-GPU recipe and every reimplementation do, with
@@ -81,7 +83,7 @@ class IRGEdgeLoss(NormalizedGraphLoss):
             instances of ``graph_scope``.
         """
         check_instance_features(type(self).__name__, preds_S, preds_T)
-        preds_S, preds_T = self.graph(preds_S, preds_T)
+        preds_S, preds_T = self.gather_instances(preds_S, preds_T)
         if len(preds_S) == 1:
             self._warn_single_instance()
         # With B = 1 both matrices are [[0]] and the normaliser guard keeps

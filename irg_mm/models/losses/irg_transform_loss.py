@@ -33,8 +33,10 @@ class IRGTransformLoss(NormalizedGraphLoss):
             authors' code), its ``'mean'``, or not at all (``None``).
             Defaults to ``'max'``.
         grad_through_max (bool): Let the student's gradient flow through its
-            normaliser too. False treats it as a constant, as the authors'
-            Caffe layer does. Defaults to False.
+            normaliser too, whichever ``normalize`` picks (the maximum or
+            the mean; the name is the authors' default's). False treats it
+            as a constant, as the authors' Caffe layer does. Defaults to
+            False.
         graph_scope (str): ``'local'``: each GPU normalises and averages its
             own batch, as the authors' single-GPU recipe does, with no
             communication. ``'global'``: the vectors of all ranks are
@@ -68,4 +70,4 @@ class IRGTransformLoss(NormalizedGraphLoss):
         """
         check_instance_features(
             type(self).__name__, preds_S, preds_T, vectors=True)
-        return self.graph(preds_S, preds_T)
+        return self.gather_instances(preds_S, preds_T)

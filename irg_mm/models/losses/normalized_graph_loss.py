@@ -6,7 +6,7 @@ from torch import Tensor
 
 from irg_mm.utils.choices import check_choice
 from ..utils import NORMALIZE_MODES, normalize_pair, normalized_mse
-from ..utils.dist_gather import GraphScope
+from ..utils.dist_gather import InstanceGather
 
 
 class NormalizedGraphLoss(nn.Module):
@@ -24,10 +24,10 @@ class NormalizedGraphLoss(nn.Module):
         normalize (str, optional): ``'max'``, ``'mean'`` or None; see the
             subclasses. Defaults to ``'max'``.
         grad_through_max (bool): Let the student's gradient flow through its
-            normaliser. Defaults to False.
+            normaliser, the maximum or the mean. Defaults to False.
         graph_scope (str): ``'local'`` or ``'global'``; see
-            :class:`~irg_mm.models.utils.dist_gather.GraphScope`. Defaults to
-            ``'local'``.
+            :class:`~irg_mm.models.utils.dist_gather.InstanceGather`.
+            Defaults to ``'local'``.
     """
 
     def __init__(self,
@@ -40,7 +40,8 @@ class NormalizedGraphLoss(nn.Module):
         self.loss_weight = loss_weight
         self.normalize = normalize
         self.grad_through_max = grad_through_max
-        self.graph = GraphScope(graph_scope, type(self).__name__)
+        self.gather_instances = InstanceGather(graph_scope,
+                                               type(self).__name__)
 
     def graph_values(self, preds_S: Tensor,
                      preds_T: Tensor) -> Tuple[Tensor, Tensor]:

@@ -11,7 +11,7 @@ from irg_mm.errors import VertexError
 from irg_mm.utils.choices import check_choice
 from ..utils.suggestions import nearest_names
 
-POOLING_MODES = ('avg', 'flatten', 'none')
+RECORDER_POOLING_MODES = ('avg', 'flatten', 'none')
 TOKEN_POOLING_MODES = ('mean', 'cls')
 
 
@@ -98,7 +98,7 @@ class IRGGraphRecorder(BaseRecorder):
             raise ValueError(
                 f'IRGGraphRecorder names {repeated} more than once in its '
                 f'sources {list(sources)}; name each hook point once')
-        check_choice('pooling', pooling, POOLING_MODES)
+        check_choice('pooling', pooling, RECORDER_POOLING_MODES)
         check_choice('token_pooling', token_pooling, TOKEN_POOLING_MODES)
         super().__init__(', '.join(sources))
         self._sources = sources

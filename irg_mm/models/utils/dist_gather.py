@@ -110,7 +110,7 @@ def gather_for_global_loss(local: Tensor,
     return _GatherForGlobalLoss.apply(local.contiguous(), sizes)
 
 
-class GraphScope:
+class InstanceGather:
     """The instances one IRG loss builds its graph over, logged once.
 
     Args:
@@ -122,7 +122,7 @@ class GraphScope:
         owner (str): The loss's name, used in the log line.
 
     Examples:
-        >>> graph = GraphScope('global', 'IRGEdgeLoss')
+        >>> graph = InstanceGather('global', 'IRGEdgeLoss')
         >>> student, teacher = graph(torch.rand(4, 8), torch.rand(4, 2))
         >>> student.shape  # one process: nothing to gather
         torch.Size([4, 8])

@@ -135,9 +135,9 @@ def batch_squared_distances(features: Tensor) -> Tensor:
         return _clamped_squared_distances(flat)
 
 
-def normalize_by_max(values: Tensor,
-                     mode: Optional[str] = 'max',
-                     detach_normalizer: bool = True) -> Tensor:
+def normalize_by_statistic(values: Tensor,
+                           mode: Optional[str] = 'max',
+                           detach_normalizer: bool = True) -> Tensor:
     """Divide a distance matrix or vector by a batch statistic of itself.
 
     Args:
@@ -157,9 +157,9 @@ def normalize_by_max(values: Tensor,
         zero; for distances that means all zeros.
 
     Examples:
-        >>> normalize_by_max(torch.tensor([1., 2., 4.]))
+        >>> normalize_by_statistic(torch.tensor([1., 2., 4.]))
         tensor([0.2500, 0.5000, 1.0000])
-        >>> normalize_by_max(torch.zeros(3))
+        >>> normalize_by_statistic(torch.zeros(3))
         tensor([0., 0., 0.])
     """
     check_choice('normalize', mode, NORMALIZE_MODES)
@@ -182,10 +182,10 @@ def normalize_pair(preds_S: Tensor,
     Args:
         preds_S (Tensor): Student values.
         preds_T (Tensor): Teacher values of the same shape.
-        mode (str, optional): Normaliser, see :func:`normalize_by_max`.
+        mode (str, optional): Normaliser, see :func:`normalize_by_statistic`.
             Defaults to ``'max'``.
         grad_through_max (bool): Let the student's gradient flow through its
-            normaliser. Defaults to False.
+            normaliser, the maximum or the mean. Defaults to False.
 
     Returns:
         tuple[Tensor, Tensor]: The normalised student and teacher values.
@@ -193,9 +193,9 @@ def normalize_pair(preds_S: Tensor,
     with torch.autocast(device_type=preds_S.device.type, enabled=False):
         dtype = torch.promote_types(
             compute_dtype(preds_S), compute_dtype(preds_T))
-        student = normalize_by_max(
+        student = normalize_by_statistic(
             preds_S.to(dtype), mode, detach_normalizer=not grad_through_max)
-        return student, normalize_by_max(preds_T.to(dtype), mode)
+        return student, normalize_by_statistic(preds_T.to(dtype), mode)
 
 
 def normalized_mse(preds_S: Tensor,

@@ -4,7 +4,7 @@ import torch
 
 import irg_mm  # noqa: F401  (compat fixes before anything imports MMRazor)
 from irg_mm.models.utils import (batch_squared_distances, flatten_instances,
-                                 normalize_by_max, normalized_mse)
+                                 normalize_by_statistic, normalized_mse)
 
 
 def reference_distances(x):
@@ -121,7 +121,7 @@ def test_normalize_matches_definition(mode, shape, detach):
     torch.manual_seed(0)
     values = torch.rand(shape, dtype=torch.float64, requires_grad=True)
     weights = torch.rand(shape, dtype=torch.float64)
-    out = normalize_by_max(values, mode, detach_normalizer=detach)
+    out = normalize_by_statistic(values, mode, detach_normalizer=detach)
     (out * weights).sum().backward()
     ref_values = values.detach().clone().requires_grad_(True)
     ref = reference_normalize(ref_values, mode, detach)
@@ -133,7 +133,7 @@ def test_normalize_matches_definition(mode, shape, detach):
 @pytest.mark.parametrize('mode', ['max', 'mean'])
 def test_normalize_zero_values_returns_them_unscaled(mode):
     values = torch.zeros(4, 4, requires_grad=True)
-    out = normalize_by_max(values, mode, detach_normalizer=False)
+    out = normalize_by_statistic(values, mode, detach_normalizer=False)
     out.sum().backward()
     assert torch.equal(out, torch.zeros(4, 4))
     assert torch.isfinite(values.grad).all()
@@ -145,7 +145,7 @@ def test_normalize_rejects_unknown_mode(mode):
             ValueError,
             match=r"normalize must be one of \('max', 'mean', None\), "
             f"got '{mode}'"):
-        normalize_by_max(torch.rand(3), mode)
+        normalize_by_statistic(torch.rand(3), mode)
 
 
 def test_normalized_mse_matches_definition():
