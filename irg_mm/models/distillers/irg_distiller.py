@@ -55,11 +55,12 @@ class IRGDistiller(ConfigurableDistiller):
             ``student_connector`` / ``teacher_connector`` (extra
             :class:`IRGTransformConnector` arguments, e.g.
             ``dict(channel_align='proj', in_channels=(16, 32))``).
-        config_keys (dict, optional): For each entry given written out that
-            a compact form generated, ``config_keys[piece][name]``: the
-            user's key (relative to ``model.distiller``) that errors name.
-            The pre-flight (:mod:`irg_mm.preflight`) expands a config once
-            and passes the result this way. Defaults to None.
+        config_keys (dict, optional): The key the user wrote for each entry
+            that the compact form generated, as
+            ``config_keys[piece][name]`` (relative to ``model.distiller``);
+            errors about that entry name it. The pre-flight
+            (:mod:`irg_mm.preflight`) expands a config once and passes the
+            result this way. Defaults to None.
         **kwargs: :class:`ConfigurableDistiller` arguments.
 
     Attributes:
