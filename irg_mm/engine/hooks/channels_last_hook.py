@@ -29,7 +29,7 @@ class ChannelsLastHook(Hook):
     AMX (``--amp``), and with float16 or bfloat16 on recent GPUs, the
     convolution kernels are much faster in this layout; results equal the
     default layout's within rounding (the maths is the same).
-    ``tools/analysis/benchmark.py --sections layout`` prints the ratio on
+    ``tools/analysis/cost_benchmark.py --sections layout`` prints the ratio on
     the machine at hand.
 
     The parameters keep their identity, so the optimizer built before this
