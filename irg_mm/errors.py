@@ -62,3 +62,8 @@ class WorkDirBusyError(RuntimeError):
 class MMRazorQuantizationUnavailable(ImportError):
     """Raised when MMRazor's quantization code is used on a torch it does not
     support."""
+
+
+class DataPreparationError(RuntimeError):
+    """A data set's files cannot be found, read or verified; the message
+    says how to get them."""

@@ -2,8 +2,8 @@
 """Compare the teacher's and the student's instance relationship graphs.
 
 Reads what an MMRazor distiller recorded in its last forward, so the
-training monitor hook and ``tools/analysis/visualize_irg.py`` see exactly the
-matrices and vectors that the IRG losses of that forward saw.
+training monitor hook and the graph figure (``irg_mm.visualization``) see
+exactly the matrices and vectors that the IRG losses of that forward saw.
 """
 from dataclasses import dataclass
 from typing import Dict, List
