@@ -2,10 +2,10 @@
 """The three sections: each runs its workers, prints its table and judges
 its targets.
 
-Every section takes the run's :class:`~irg_mm.cost_benchmark.settings.
-Settings` and a ``measure`` callable, by default
-:func:`~irg_mm.cost_benchmark.workers.run_worker` (one fresh process per
-measurement); any callable of the same signature can stand in for it.
+Every section takes the run's :class:`Settings` and a ``measure``
+callable, by default :func:`~irg_mm.cost_benchmark.workers.run_worker` (one
+fresh process per measurement); any callable of the same signature can
+stand in for it.
 
 Examples:
     >>> settings = Settings(kernels=('irg', 'naive'), skip_naive_above=1000)

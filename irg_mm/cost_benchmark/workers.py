@@ -74,11 +74,12 @@ def kernel_time_worker(settings: Settings, batch_size: int, dim: int, *impls:
     return interleaved_times(kernels, settings.device, 1, settings.repeat)
 
 
-def variant_step(variant: str, settings: Settings) -> TrainStep:
+def make_step(variant_cfg: dict, settings: Settings) -> TrainStep:
     """A step variant's model and SGD on a random batch of the run's size.
 
     Args:
-        variant (str): A key of ``STEPS``.
+        variant_cfg (dict): The variant's model, see
+            :func:`~irg_mm.cost_benchmark.steps.step_model_cfg`.
         settings (Settings): The run (batch, image size, precision,
             device).
 
@@ -86,9 +87,8 @@ def variant_step(variant: str, settings: Settings) -> TrainStep:
         TrainStep: Its training step.
     """
     data = random_batch(settings.step_batch, settings.step_image_size)
-    return make_train_step(
-        step_model_cfg(variant), data, settings.step_precision,
-        settings.device)
+    return make_train_step(variant_cfg, data, settings.step_precision,
+                           settings.device)
 
 
 def timed_steps(steps: Dict[str, TrainStep], device: str, warmup: int,
@@ -124,9 +124,9 @@ def step_memory_worker(settings: Settings, variant: str) -> Dict:
     Returns:
         Dict: ``{'peak_bytes': int}``.
     """
-    step_model_cfg(variant)  # parsed outside the measured block
+    variant_cfg = step_model_cfg(variant)
     with PeakMemory(settings.device) as memory:
-        step = variant_step(variant, settings)
+        step = make_step(variant_cfg, settings)
         wall_times(step, settings.device, MEMORY_STEPS)
     return dict(peak_bytes=memory.added_bytes())
 
@@ -141,7 +141,10 @@ def step_time_worker(settings: Settings, *variants: str) -> Dict:
     Returns:
         Dict: ``{variant: {'median': s, 'min': s}}``.
     """
-    steps = {variant: variant_step(variant, settings) for variant in variants}
+    steps = {
+        variant: make_step(step_model_cfg(variant), settings)
+        for variant in variants
+    }
     return timed_steps(steps, settings.device, settings.step_warmup,
                        settings.step_repeat)
 
