@@ -3,6 +3,8 @@
 setting (tests/test_cost_benchmark tests what it runs)."""
 import dataclasses
 
+import pytest
+import torch
 from conftest import run_python
 
 from irg_mm.cost_benchmark import SECTIONS, Settings
@@ -14,3 +16,15 @@ def test_tool_has_a_flag_for_every_setting():
     for field in dataclasses.fields(Settings):
         assert f'--{field.name.replace("_", "-")} ' in usage, field.name
     assert '{' + ','.join(SECTIONS) + '}' in usage
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason='refuses CUDA only where it is absent')
+def test_cuda_is_refused_in_one_line_where_there_is_none():
+    result = run_python(
+        ['tools/analysis/cost_benchmark.py', '--device', 'cuda'], check=False)
+    assert result.returncode == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.endswith('--device cuda: torch.cuda.is_available() is '
+                          'False on this machine; use --device cpu'), error
+    assert 'Traceback' not in result.stderr
