@@ -134,7 +134,8 @@ def _expand_transform(expansion: _Expansion, index: int,
         connector = dict(type='IRGTransformConnector', **options)
         # A connector that averages the maps anyway (its default) gets them
         # averaged at record time: whole maps held until the losses run
-        # cost more memory than the rest of IRG together (docs/cost_benchmark.md).
+        # cost more memory than the rest of IRG together
+        # (docs/cost_benchmark.md).
         expansion.add(
             f'{side}_recorders', recorder,
             _recorder_cfg(layers, connector.get('pooling', 'avg'), spec),
