@@ -1,5 +1,6 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Fixtures shared by the whole suite."""
+import contextlib
 import os
 import os.path as osp
 import subprocess
@@ -47,19 +48,35 @@ def run_command(command: List[str],
     return log
 
 
-@pytest.fixture(autouse=True)
-def restore_default_scope():
-    """Forget the default scopes a test created (every Runner makes one).
+@contextlib.contextmanager
+def forgetting_new_default_scopes():
+    """Forget the default scopes created inside the block (every Runner, and
+    ``init_default_scope``, makes one).
 
     mmengine's latest ``DefaultScope`` decides which registry an unscoped
-    ``type`` is looked up in, so a Runner test would otherwise change how
-    later tests build their models.
+    ``type`` is looked up in, so a scope left behind would change how later
+    tests, and the package's doctests, build their models.
     """
     from mmengine.registry import DefaultScope
     before = set(DefaultScope._instance_dict)
     yield
     for name in set(DefaultScope._instance_dict) - before:
         del DefaultScope._instance_dict[name]
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Forget the default scopes a test created."""
+    with forgetting_new_default_scopes():
+        yield
+
+
+@pytest.fixture(autouse=True, scope='module')
+def restore_default_scope_of_module():
+    """Forget the default scopes a module-scoped fixture created; autouse
+    makes this fixture start before the module's other fixtures."""
+    with forgetting_new_default_scopes():
+        yield
 
 
 @pytest.fixture
