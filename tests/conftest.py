@@ -3,6 +3,7 @@
 import contextlib
 import os
 import os.path as osp
+import runpy
 import subprocess
 import sys
 from typing import List
@@ -12,6 +13,19 @@ import pytest
 import irg_mm  # noqa: F401  (compat fixes before any MMRazor import)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _share_the_cores_between_workers() -> None:
+    """Give each pytest-xdist worker its share of the cores: torch's default
+    of one thread per core in every worker would oversubscribe them, and
+    OpenMP threads that spin on a busy core slow every worker down."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    if workers > 1:
+        import torch
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+_share_the_cores_between_workers()
 
 
 def run_python(args: List[str],
@@ -83,6 +97,23 @@ def restore_default_scope_of_module():
 def python_runner():
     """The :func:`run_python` helper, for tests that start subprocesses."""
     return run_python
+
+
+@pytest.fixture
+def tool_in_process(monkeypatch, capsys):
+    """Run a tool as ``python TOOL ARGS`` from the checkout would, but in
+    this process, and return what it printed: for checks of a tool's output
+    that do not need a process of their own (a subprocess spends seconds
+    importing irg_mm again)."""
+
+    def run(tool: str, *args: str) -> str:
+        monkeypatch.chdir(REPO_ROOT)
+        monkeypatch.setattr(sys, 'argv', [tool, *args])
+        capsys.readouterr()
+        runpy.run_path(tool, run_name='__main__')
+        return capsys.readouterr().out
+
+    return run
 
 
 @pytest.fixture(scope='session')

@@ -56,7 +56,7 @@ def _record(folder) -> dict:
 
 
 def test_tuning_never_touches_the_test_split_and_resumes_after_a_kill(
-        tmp_path, python_runner):
+        tmp_path, python_runner, tool_in_process):
     root = make_idx(str(tmp_path / 'idx'), train_per_class=3)
     spec = _write_spec(tmp_path)
     command = [
@@ -130,7 +130,7 @@ def test_tuning_never_touches_the_test_split_and_resumes_after_a_kill(
     assert final['teacher_sha256'] == _record(logs /
                                               'teacher')['weights_sha256']
 
-    table = python_runner([*command[:2], '--table-only', *command[2:]]).stdout
+    table = tool_in_process(*command[:2], '--table-only', *command[2:])
     assert f'| KD | {chosen} | {tuned[chosen]:.2f} | {tuned[chosen]:.2f} ' \
         '| yes |' in table
     assert f'| KD [{chosen}] |' in table

@@ -3,8 +3,6 @@
 setting (tests/test_cost_benchmark tests what it runs)."""
 import dataclasses
 import os.path as osp
-import runpy
-import sys
 
 import pytest
 import torch
@@ -25,11 +23,11 @@ def test_tool_has_a_flag_for_every_setting():
 
 @pytest.mark.skipif(
     torch.cuda.is_available(), reason='refuses CUDA only where it is absent')
-def test_cuda_is_refused_in_one_line_where_there_is_none(monkeypatch, capsys):
+def test_cuda_is_refused_in_one_line_where_there_is_none(
+        tool_in_process, capsys):
     # In this process: the plain-script run is the --help test's.
-    monkeypatch.setattr(sys, 'argv', [TOOL, '--device', 'cuda'])
     with pytest.raises(SystemExit) as stopped:
-        runpy.run_path(TOOL, run_name='__main__')
+        tool_in_process(TOOL, '--device', 'cuda')
     assert stopped.value.code == 2
     stderr = capsys.readouterr().err
     error = stderr.strip().splitlines()[-1]
