@@ -15,6 +15,10 @@ teacher = dict(
     label='teacher ResNet-20 (32-64-128)',
     seed=0)
 baseline = 'student'
+# The model zoo (configs/fashion_mnist/README.md and metafile.yml): the
+# networks' names in its rows. The runner writes the rows to model_zoo.md and
+# each metafile entry's top-1 to results.json's metafile_top1.
+model_zoo = dict(teacher='ResNet-20 (32-64-128)', student='ResNet20-x0.25')
 methods = dict(
     student=dict(
         config='configs/fashion_mnist/resnet20-x0.25_fashion-mnist.py',

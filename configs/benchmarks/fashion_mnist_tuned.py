@@ -10,6 +10,8 @@ title = ('Fashion-MNIST, tuned (10,000 training images): He ResNet-20 '
 work_dir = 'work_dirs/fashion_mnist_tuned'
 log_dir = 'docs/benchmarks/fashion_mnist_tuned'
 tuning_seeds = [100, 101]
+# Its model-zoo entries: the configs' names with this suffix.
+model_zoo = dict(name_suffix='_tuned')
 
 KD_LOSS = 'model.distiller.distill_losses.loss_kd'
 EDGES = 'model.distiller.edges.loss_weight'

@@ -96,7 +96,13 @@ def paired_difference(results: Sequence[RunResult], a: str,
         len(seeds))
 
 
-def _mean_std(values: List[float]) -> str:
+def mean_std(values: List[float]) -> str:
+    """``'mean +- std'`` of ``values`` (std 0 for one value).
+
+    Examples:
+        >>> mean_std([90.0, 91.0])
+        '90.50 +- 0.71'
+    """
     array = np.array(values)
     std = array.std(ddof=1) if len(array) > 1 else 0.0
     return f'{array.mean():.2f} +- {std:.2f}'
@@ -118,8 +124,8 @@ def method_table(results: Sequence[RunResult], labels: Dict[str, str],
         runs = [r for r in results if r.method == method]
         cells = [labels.get(method, method)]
         if has_test:
-            cells.append(_mean_std([r.test_top1 for r in runs]))
-        cells.append(_mean_std([r.val_top1 for r in runs]))
+            cells.append(mean_std([r.test_top1 for r in runs]))
+        cells.append(mean_std([r.val_top1 for r in runs]))
         delta = None if method in (baseline, 'teacher') else \
             paired_difference(results, method, baseline)
         cells += [
@@ -231,9 +237,9 @@ def ablation_table(ablations: Sequence[RunResult], finals: Sequence[RunResult],
         delta = paired_difference([*runs, *finals], variant, entry.of)
         cells = [entry.label]
         if has_test:
-            cells.append(_mean_std([r.test_top1 for r in runs]))
+            cells.append(mean_std([r.test_top1 for r in runs]))
         cells += [
-            _mean_std([r.val_top1 for r in runs]),
+            mean_std([r.val_top1 for r in runs]),
             '' if delta is None else str(delta),
             '' if delta is None else f'{delta.higher}/{delta.runs}',
             str(len(runs))
@@ -343,7 +349,10 @@ def markdown_report(results: GridResults, spec) -> str:
 
 
 def write_report(results: GridResults, spec, out_dir: str) -> str:
-    """Write ``results.md``, ``results.json`` and the figures.
+    """Write ``results.md``, ``results.json`` and the figures, and where
+    the spec has ``model_zoo``, the model-zoo README's rows
+    (``model_zoo.md``) and each metafile entry's top-1 (``results.json``'s
+    ``metafile_top1``).
 
     Args:
         results (GridResults): What the log dir holds.
@@ -353,10 +362,16 @@ def write_report(results: GridResults, spec, out_dir: str) -> str:
     Returns:
         str: The markdown, as written to ``results.md``.
     """
+    from .model_zoo import metafile_top1, zoo_rows
     from .plots import plot_results, plot_tuning
     markdown = markdown_report(results, spec)
     with open(osp.join(out_dir, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(markdown)
+    zoo = 'model_zoo' in spec
+    if zoo:
+        with open(
+                osp.join(out_dir, 'model_zoo.md'), 'w', encoding='utf-8') as f:
+            f.write(zoo_rows(results, spec))
     with open(osp.join(out_dir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump(
             dict(
@@ -370,7 +385,8 @@ def write_report(results: GridResults, spec, out_dir: str) -> str:
                     for (m, s), measured in results.grad_shares.items()
                 ],
                 machines=results.machines,
-                stale=results.stale),
+                stale=results.stale,
+                metafile_top1=metafile_top1(results, spec) if zoo else {}),
             f,
             indent=1)
     labels = labels_of(spec)

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import yaml
 from conftest import REPO_ROOT
 from tiny_data import make_idx, tiny_fashion_options
 
@@ -175,19 +176,30 @@ def _block(path: str, tag: str) -> str:
 
 
 # Every table README and docs show, with the committed logs behind it: the
-# spec, the page and its block, and README's block of the method table.
+# spec, the page and its block, README's block of the method table, and the
+# model-zoo folder whose README rows and metafile hold the results.
 PUBLISHED = [
     ('fashion_mnist', 'docs/benchmarks/fashion_mnist.md', 'results.md',
-     'fashion-mnist-results'),
+     'fashion-mnist-results', 'configs/fashion_mnist'),
     ('fashion_mnist_tuned', 'docs/benchmarks/fashion_mnist.md',
-     'tuned-results.md', None),
-    ('digits', 'docs/demo.md', 'results.md', 'digits-demo-results'),
+     'tuned-results.md', None, None),
+    ('digits', 'docs/demo.md', 'results.md', 'digits-demo-results', None),
 ]
 
 
-@pytest.mark.parametrize('spec, page, tag, readme_tag', PUBLISHED)
+def _metafile_top1(folder: str) -> dict:
+    """``{Name: Top 1 Accuracy}`` of a metafile's models."""
+    with open(f'{REPO_ROOT}/{folder}/metafile.yml', encoding='utf-8') as f:
+        models = yaml.safe_load(f)['Models']
+    return {
+        model['Name']: model['Results'][0]['Metrics']['Top 1 Accuracy']
+        for model in models
+    }
+
+
+@pytest.mark.parametrize('spec, page, tag, readme_tag, zoo', PUBLISHED)
 def test_published_tables_are_what_the_committed_logs_give(
-        tmp_path, tool_in_process, spec, page, tag, readme_tag):
+        tmp_path, tool_in_process, spec, page, tag, readme_tag, zoo):
     tool_in_process(RUNNER, f'configs/benchmarks/{spec}.py', '--table-only',
                     '--work-dir', str(tmp_path))
     table = (tmp_path / 'results.md').read_text()
@@ -195,3 +207,9 @@ def test_published_tables_are_what_the_committed_logs_give(
     if readme_tag is not None:
         methods = table.split('\n\n')[0].strip()
         assert _block('README.md', readme_tag).strip() == methods
+    if zoo is not None:
+        rows = (tmp_path / 'model_zoo.md').read_text()
+        assert _block(f'{zoo}/README.md', 'rows').strip() == rows.strip()
+        measured = json.loads(
+            (tmp_path / 'results.json').read_text())['metafile_top1']
+        assert _metafile_top1(zoo) == measured
