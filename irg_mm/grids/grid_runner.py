@@ -196,7 +196,7 @@ class GridRunner:
         by_kind: Dict[str, List[RunResult]] = dict(
             tune=[], final=[], ablation=[])
         grad_shares: Dict[Tuple[str, str], dict] = {}
-        machines: Counter = Counter()
+        machines: Dict[str, Counter] = dict(tune=Counter(), tested=Counter())
         stale = 0
         for run, _ in self.plan(choices):
             folder = self.log_folder(run)
@@ -208,13 +208,14 @@ class GridRunner:
             else:
                 by_kind[run.kind].append(read_result(folder, run))
                 made_on = read_record(folder).get('machine')
-                if run.kind in TESTED_KINDS and made_on:
-                    machines[made_on] += 1
+                if made_on:
+                    machines['tested' if run.kind in
+                             TESTED_KINDS else 'tune'][made_on] += 1
         return GridResults(
             read_result(self.log_folder(teacher), teacher)
             if self.is_finished(teacher) else None, by_kind['final'],
             by_kind['tune'], choices, by_kind['ablation'], grad_shares,
-            dict(machines), stale)
+            dict(machines['tested']), stale, dict(machines['tune']))
 
     def curves(self) -> Dict[str, List[dict]]:
         """The logged scalars of every finished final run, by run name."""

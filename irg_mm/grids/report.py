@@ -173,6 +173,8 @@ class GridResults(NamedTuple):
             counted).
         stale (int): Final and ablation runs left out because another
             teacher file distilled them.
+        tuning_machines (Dict[str, int]): CPU model -> number of tuning runs
+            it made (their teacher file may differ between CPUs).
     """
     teacher: Optional[RunResult]
     finals: List[RunResult]
@@ -182,6 +184,7 @@ class GridResults(NamedTuple):
     grad_shares: Dict[Tuple[str, str], dict] = {}
     machines: Dict[str, int] = {}
     stale: int = 0
+    tuning_machines: Dict[str, int] = {}
 
 
 def _cell(value: float) -> str:
@@ -283,17 +286,34 @@ def grad_share_table(grad_shares: Dict[Tuple[str, str],
     return '\n'.join(lines) + '\n'
 
 
+def _runs_per_machine(machines: Dict[str, int]) -> str:
+    return '; '.join(f'{name}: {count} runs'
+                     for name, count in machines.items())
+
+
 def machines_line(results: GridResults) -> str:
-    """Which CPUs made the final and ablation runs, and what was left out."""
-    if not results.machines:
-        return ''
-    made = '; '.join(f'{name}: {count} runs'
-                     for name, count in results.machines.items())
-    line = f'Final and ablation runs made on: {made}.'
-    if results.stale:
-        line += (f' {results.stale} runs of another teacher file are left '
-                 'out.')
-    return line + '\n'
+    """Which CPUs made the final and ablation runs, and what was left out;
+    which made the tuning runs, where they are more than one.
+
+    Examples:
+        >>> print(machines_line(GridResults(None, [], machines={'AMD': 5},
+        ...     tuning_machines={'AMD': 4, 'Intel': 2})))
+        Final and ablation runs made on: AMD: 5 runs.
+        Tuning runs made on: AMD: 4 runs; Intel: 2 runs.
+        <BLANKLINE>
+    """
+    lines = []
+    if results.machines:
+        line = ('Final and ablation runs made on: '
+                f'{_runs_per_machine(results.machines)}.')
+        if results.stale:
+            line += (f' {results.stale} runs of another teacher file are '
+                     'left out.')
+        lines.append(line)
+    if len(results.tuning_machines) > 1:
+        lines.append('Tuning runs made on: '
+                     f'{_runs_per_machine(results.tuning_machines)}.')
+    return ''.join(f'{line}\n' for line in lines)
 
 
 def labels_of(spec) -> Dict[str, str]:

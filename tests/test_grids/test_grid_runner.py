@@ -50,6 +50,18 @@ def test_finals_count_with_the_current_teacher_file_only(runner):
     assert not runner.is_finished(tune)
 
 
+def test_results_count_the_runs_each_cpu_made_by_kind(runner):
+    _record(runner, teacher_run(runner.spec), weights_sha256='t')
+    final = final_runs(runner.spec, 'student')[0]
+    _record(runner, final, options=[], teacher_sha256='t', machine='Intel')
+    for run, cpu in zip(
+            tuning_runs(runner.spec, 'kd'), ('AMD', 'AMD', 'Intel')):
+        _record(runner, run, options=list(run.options), machine=cpu)
+    results = runner.results()
+    assert results.machines == {'Intel': 1}
+    assert results.tuning_machines == {'AMD': 2, 'Intel': 1}
+
+
 def test_a_run_another_runner_holds_is_left_to_it(runner):
     run = tuning_runs(runner.spec, 'kd')[0]
     held = lock_work_dir(runner.work_dir(run), GRID_LOCK)
