@@ -406,6 +406,7 @@ def write_report(results: GridResults, spec, out_dir: str) -> str:
                 ],
                 machines=results.machines,
                 stale=results.stale,
+                tuning_machines=results.tuning_machines,
                 metafile_top1=metafile_top1(results, spec) if zoo else {}),
             f,
             indent=1)
