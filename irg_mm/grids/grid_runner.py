@@ -9,8 +9,9 @@ test split where the run is tested), in a subprocess of its own. The order:
 2. the baseline's final seeds, then the spec's gap rule;
 3. the tuning runs of every sweep (a sweep ``after`` another method starts
    once that method's setting is chosen), trained without any test split;
-4. once every sweep has chosen, the final runs at the chosen settings, then
-   the ablation variants.
+4. the final runs at the chosen settings, then the ablation variants, each
+   method's as soon as its own setting is chosen (while a sweep waits for
+   another's choice, they keep the cores busy).
 
 The grid resumes: a finished run (its ``run.json`` in the log dir) is never
 redone, an unfinished one continues from its last checkpoint. A final or
@@ -173,20 +174,18 @@ class GridRunner:
         for method in swept:
             planned += [(r, True)
                         for r in grad_share_runs(spec, method, choices)]
-        tuned = all(m in choices for m in swept)
+        # A method's final runs (and its ablations) wait for its own
+        # choice only, so no core idles while another sweep still tunes.
         options = {
-            m: chosen_options(spec, m, choices) if tuned else []
-            for m in spec.methods
+            m: chosen_options(spec, m, choices)
+            for m in spec.methods if m in choices or m not in swept
         }
         for method in spec.methods:
-            ready = tuned or method == spec.baseline
-            planned += [(r, ready) for r in final_runs(
-                spec, method, choices.get(method), options[method])]
+            planned += [(r, method in options) for r in final_runs(
+                spec, method, choices.get(method), options.get(method, []))]
         for variant, entry in spec.ablations.items():
-            planned += [
-                (r, tuned)
-                for r in ablation_runs(spec, variant, options[entry.of])
-            ]
+            planned += [(r, entry.of in options) for r in ablation_runs(
+                spec, variant, options.get(entry.of, []))]
         return planned
 
     def results(self) -> GridResults:

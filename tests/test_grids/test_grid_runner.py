@@ -8,7 +8,8 @@ import pytest
 from conftest import REPO_ROOT
 
 from irg_mm.grids.grid_runner import GRID_LOCK, GridRunner
-from irg_mm.grids.spec import final_runs, load_spec, teacher_run, tuning_runs
+from irg_mm.grids.spec import (chosen_options, final_runs, load_spec,
+                               teacher_run, tuning_runs)
 from irg_mm.launch.work_dir_lock import lock_work_dir
 
 TUNED = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist_tuned.py'
@@ -60,6 +61,24 @@ def test_results_count_the_runs_each_cpu_made_by_kind(runner):
     results = runner.results()
     assert results.machines == {'Intel': 1}
     assert results.tuning_machines == {'AMD': 2, 'Intel': 1}
+
+
+def test_a_method_s_finals_wait_for_its_own_choice_only(runner):
+    _record(runner, teacher_run(runner.spec), weights_sha256='t')
+    for run in tuning_runs(runner.spec, 'kd'):
+        _record(runner, run, options=list(run.options))
+    choices = runner.choices()
+    assert list(choices) == ['kd']
+    ready = {(r.method, r.kind): ok for r, ok in runner.plan(choices)}
+    assert ready['kd', 'final'] and ready['student', 'final']
+    assert ready['irg_kd', 'tune']  # its sweep comes after KD's
+    assert not ready['irg', 'final'] and not ready['irg_kd', 'final']
+    assert not ready['no_vertex', 'ablation']  # a variant of L_MTK
+    kd_final = final_runs(runner.spec, 'kd', choices['kd'],
+                          chosen_options(runner.spec, 'kd', choices))[0]
+    _record(
+        runner, kd_final, options=list(kd_final.options), teacher_sha256='t')
+    assert [r.method for r in runner.results().finals] == ['kd']
 
 
 def test_a_run_another_runner_holds_is_left_to_it(runner):
