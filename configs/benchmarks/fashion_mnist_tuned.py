@@ -10,8 +10,9 @@ title = ('Fashion-MNIST, tuned (10,000 training images): He ResNet-20 '
 work_dir = 'work_dirs/fashion_mnist_tuned'
 log_dir = 'docs/benchmarks/fashion_mnist_tuned'
 tuning_seeds = [100, 101]
-# Its model-zoo entries: the configs' names with this suffix.
-model_zoo = dict(name_suffix='_tuned')
+# Its model-zoo entries: the configs' names with this suffix, each row
+# linking the config at the chosen setting in configs/fashion_mnist/tuned.
+model_zoo = dict(name_suffix='_tuned', configs='tuned')
 
 KD_LOSS = 'model.distiller.distill_losses.loss_kd'
 EDGES = 'model.distiller.edges.loss_weight'

@@ -36,13 +36,17 @@ def zoo_rows(results: GridResults, spec) -> str:
     Args:
         results (GridResults): What the grid's log dir holds.
         spec: The grid spec, with ``model_zoo = dict(teacher=...,
-            student=...)``.
+            student=...)``; with ``configs='folder'`` besides, each row links
+            ``folder/<model_name>.py`` (e.g. a tuned config) instead of the
+            method's own config.
 
     Returns:
         str: The rows, one line each, in the spec's method order; a tuned
         method's label names its chosen setting.
     """
     labels = labels_of(spec)
+    folder = spec.model_zoo.get('configs')
+    suffix = spec.model_zoo.get('name_suffix', '')
     teacher = f'{score(results.teacher):.2f}' if results.teacher else ''
     baseline = _scores(results.finals, spec.baseline)
     rows = []
@@ -58,7 +62,8 @@ def zoo_rows(results: GridResults, spec) -> str:
             f'{mean_std(runs)} ({len(runs)} seeds)', teacher,
             mean_std(baseline) if baseline else '',
             '' if delta is None else str(delta),
-            f'[config](./{osp.basename(entry.config)})'
+            f'[config](./{folder}/{model_name(entry.config, suffix)}.py)'
+            if folder else f'[config](./{osp.basename(entry.config)})'
         ]
         rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows) + '\n'

@@ -50,3 +50,10 @@ def test_a_tuned_row_names_its_setting_and_entries_take_the_suffix():
         'small_tuned': 88.5,
         'kd_small_big_tuned': 90.25
     }
+
+
+def test_rows_can_link_the_configs_of_another_folder():
+    spec = _spec(name_suffix='_tuned', configs='tuned')
+    assert zoo_rows(
+        _results(),
+        spec).rstrip().endswith('[config](./tuned/kd_small_big_tuned.py) |')
