@@ -2,6 +2,7 @@
 """Figures of a grid: results with their intervals, tuning curves, and the
 training curves of its runs."""
 import math
+import textwrap
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -51,7 +52,7 @@ def plot_results(finals: Sequence[RunResult], labels: Dict[str, str],
     tested = any(r.test_top1 is not None for r in finals)
     ax.set_xlabel(('test' if tested else 'val') +
                   ' top-1 (%), mean and 95% interval over seeds')
-    ax.set_title(title, fontsize=9)
+    ax.set_title(textwrap.fill(title, 70), fontsize=9)
     ax.grid(axis='x', alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
