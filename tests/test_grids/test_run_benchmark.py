@@ -208,7 +208,8 @@ def _measured(tool_in_process, spec: str, out) -> dict:
 
 
 @pytest.mark.parametrize(
-    'folder', sorted({zoo[0] for *_, zoo in PUBLISHED if zoo is not None}))
+    'folder', sorted({zoo[0]
+                      for *_, zoo in PUBLISHED if zoo is not None}))
 def test_a_metafile_holds_exactly_the_models_its_grids_measured(
         tmp_path, tool_in_process, folder):
     measured = {}
