@@ -7,7 +7,7 @@ from typing import Dict, Sequence
 import numpy as np
 
 from .report import (GridResults, RunResult, labels_of, mean_std,
-                     paired_difference, score)
+                     paired_difference, score, setting_labels)
 
 ZOO_HEAD = ('| Method | Teacher | Student | Top-1 (student) | Top-1 (teacher) '
             '| Top-1 (student alone) | vs. student alone (95% CI) | Config |')
@@ -44,7 +44,7 @@ def zoo_rows(results: GridResults, spec) -> str:
         str: The rows, one line each, in the spec's method order; a tuned
         method's label names its chosen setting.
     """
-    labels = labels_of(spec)
+    labels = setting_labels(labels_of(spec), results.choices)
     folder = spec.model_zoo.get('configs')
     suffix = spec.model_zoo.get('name_suffix', '')
     teacher = f'{score(results.teacher):.2f}' if results.teacher else ''
@@ -54,11 +54,9 @@ def zoo_rows(results: GridResults, spec) -> str:
         runs = _scores(results.finals, method)
         if method == spec.baseline or not runs:
             continue
-        setting = results.choices.get(method)
-        label = labels[method] + (f' [{setting}]' if setting else '')
         delta = paired_difference(results.finals, method, spec.baseline)
         cells = [
-            label, spec.model_zoo.teacher, spec.model_zoo.student,
+            labels[method], spec.model_zoo.teacher, spec.model_zoo.student,
             f'{mean_std(runs)} ({len(runs)} seeds)', teacher,
             mean_std(baseline) if baseline else '',
             '' if delta is None else str(delta),

@@ -327,6 +327,21 @@ def labels_of(spec) -> Dict[str, str]:
     return labels
 
 
+def setting_labels(labels: Dict[str, str],
+                   choices: Dict[str, str]) -> Dict[str, str]:
+    """The labels of a table's rows: a tuned method's names the setting it
+    trained.
+
+    Examples:
+        >>> setting_labels({'kd': 'KD', 'student': 'alone'}, {'kd': 't8'})
+        {'kd': 'KD [t8]', 'student': 'alone'}
+    """
+    return {
+        method: f'{label} [{choices[method]}]' if method in choices else label
+        for method, label in labels.items()
+    }
+
+
 def markdown_report(results: GridResults, spec) -> str:
     """The grid's tables: methods, comparisons, tuning, ablation, machines.
 
@@ -339,12 +354,7 @@ def markdown_report(results: GridResults, spec) -> str:
         str: The tables, separated by blank lines, the methods first.
     """
     labels = labels_of(spec)
-    # A tuned method's rows name the setting it trained.
-    row_labels = dict(labels)
-    row_labels.update({
-        method: f'{labels[method]} [{setting}]'
-        for method, setting in results.choices.items()
-    })
+    row_labels = setting_labels(labels, results.choices)
     teacher = [results.teacher] if results.teacher else []
     finals = [*teacher, *results.finals]
     sections = [
