@@ -6,6 +6,16 @@ work_dir = 'work_dirs/digits_demo'
 # The per-run logs behind README's and docs/demo.md's demo table; `make demo`
 # writes its own to work_dirs/digits_demo/logs instead (--log-dir).
 log_dir = 'docs/demo/logs'
+# Where `run_benchmark.py --table-only --publish` writes the results.
+publish = {
+    'docs/demo.md': {
+        'results.md': 'results'
+    },
+    'README.md': {
+        'digits-demo-results': 'methods'
+    },
+    'docs/images/digits_demo_results.png': 'results.png',
+}
 train_args = []
 cfg_options = []
 evaluate_test = False

@@ -16,9 +16,27 @@ teacher = dict(
     seed=0)
 baseline = 'student'
 # The model zoo (configs/fashion_mnist/README.md and metafile.yml): the
-# networks' names in its rows. The runner writes the rows to model_zoo.md and
-# each metafile entry's top-1 to results.json's metafile_top1.
-model_zoo = dict(teacher='ResNet-20 (32-64-128)', student='ResNet20-x0.25')
+# networks' names in its rows, the metafile's collection and data set. The
+# runner writes the rows to model_zoo.md and the entries to metafile.yml.
+model_zoo = dict(
+    teacher='ResNet-20 (32-64-128)',
+    student='ResNet20-x0.25',
+    collection='IRG-Fashion-MNIST',
+    dataset='Fashion-MNIST')
+# Where `run_benchmark.py --table-only --publish` writes the results: marked
+# blocks of these files (see irg_mm/grids/publish.py) and the figure.
+publish = {
+    'docs/benchmarks/fashion_mnist.md': {
+        'results.md': 'results'
+    },
+    'configs/fashion_mnist/README.md': {
+        'rows': 'zoo_rows'
+    },
+    'configs/fashion_mnist/metafile.yml': {
+        'models': 'metafile'
+    },
+    'docs/images/fashion_mnist_results.png': 'results.png',
+}
 methods = dict(
     student=dict(
         config='configs/fashion_mnist/resnet20-x0.25_fashion-mnist.py',

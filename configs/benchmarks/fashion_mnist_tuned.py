@@ -13,6 +13,24 @@ tuning_seeds = [100, 101]
 # Its model-zoo entries: the configs' names with this suffix, each row
 # linking the config at the chosen setting in configs/fashion_mnist/tuned.
 model_zoo = dict(name_suffix='_tuned', configs='tuned')
+# Its own blocks and figures, none of the untuned grid's.
+publish = {
+    '_delete_': True,
+    'docs/benchmarks/fashion_mnist.md': {
+        'tuned-results.md': 'results'
+    },
+    'README.md': {
+        'fashion-mnist-tuned-results': 'methods'
+    },
+    'configs/fashion_mnist/README.md': {
+        'tuned-rows': 'zoo_rows'
+    },
+    'configs/fashion_mnist/metafile.yml': {
+        'tuned-models': 'metafile'
+    },
+    'docs/images/fashion_mnist_tuned_results.png': 'results.png',
+    'docs/images/fashion_mnist_tuned_tuning.png': 'tuning.png',
+}
 
 KD_LOSS = 'model.distiller.distill_losses.loss_kd'
 EDGES = 'model.distiller.edges.loss_weight'

@@ -381,8 +381,8 @@ def markdown_report(results: GridResults, spec) -> str:
 def write_report(results: GridResults, spec, out_dir: str) -> str:
     """Write ``results.md``, ``results.json`` and the figures, and where
     the spec has ``model_zoo``, the model-zoo README's rows
-    (``model_zoo.md``) and each metafile entry's top-1 (``results.json``'s
-    ``metafile_top1``).
+    (``model_zoo.md``), the metafile's entries (``metafile.yml``) and each
+    entry's top-1 (``results.json``'s ``metafile_top1``).
 
     Args:
         results (GridResults): What the log dir holds.
@@ -392,7 +392,7 @@ def write_report(results: GridResults, spec, out_dir: str) -> str:
     Returns:
         str: The markdown, as written to ``results.md``.
     """
-    from .model_zoo import metafile_top1, zoo_rows
+    from .model_zoo import metafile_entries, metafile_top1, zoo_rows
     from .plots import plot_results, plot_tuning
     markdown = markdown_report(results, spec)
     with open(osp.join(out_dir, 'results.md'), 'w', encoding='utf-8') as f:
@@ -402,6 +402,9 @@ def write_report(results: GridResults, spec, out_dir: str) -> str:
         with open(
                 osp.join(out_dir, 'model_zoo.md'), 'w', encoding='utf-8') as f:
             f.write(zoo_rows(results, spec))
+        with open(
+                osp.join(out_dir, 'metafile.yml'), 'w', encoding='utf-8') as f:
+            f.write(metafile_entries(results, spec))
     with open(osp.join(out_dir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump(
             dict(

@@ -298,7 +298,8 @@ def _check_sweep(spec: Config, method: str, root: str) -> None:
 
 
 def check_spec(spec: Config, root: str) -> None:
-    """Check a spec before any run: seeds, sweeps, ablations, option keys.
+    """Check a spec before any run: seeds, sweeps, ablations, option keys,
+    what it publishes.
 
     Args:
         spec (Config): A spec from :func:`load_spec`.
@@ -325,6 +326,8 @@ def check_spec(spec: Config, root: str) -> None:
                                 '[...] in the spec')
         cfg = load_config(config_path(spec.methods[entry.of].config, root))
         _check_keys_exist(cfg, entry.options, f'ablations.{variant}.options')
+    from .publish import check_publish
+    check_publish(spec)
 
 
 def setting_value(options: Sequence[str], key: str) -> Optional[object]:

@@ -1,8 +1,10 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
-"""A grid's results as model-zoo README rows and metafile accuracies."""
+"""A grid's results as model-zoo README rows and metafile entries."""
+import yaml
 from mmengine.config import Config
 
-from irg_mm.grids.model_zoo import ZOO_HEAD, metafile_top1, zoo_rows
+from irg_mm.grids.model_zoo import (ZOO_HEAD, metafile_entries, metafile_top1,
+                                    zoo_rows)
 from irg_mm.grids.report import GridResults, RunResult
 
 
@@ -11,10 +13,18 @@ def _spec(**model_zoo) -> Config:
         dict(
             teacher=dict(config='configs/x/big.py', label='teacher'),
             baseline='student',
-            model_zoo=dict(teacher='Big', student='Small', **model_zoo),
+            model_zoo=dict(
+                teacher='Big',
+                student='Small',
+                collection='IRG-X',
+                dataset='X',
+                **model_zoo),
             methods=dict(
                 student=dict(config='configs/x/small.py', label='alone'),
-                kd=dict(config='configs/x/kd_small_big.py', label='KD'),
+                kd=dict(
+                    config='configs/x/kd_small_big.py',
+                    label='KD',
+                    sweep=dict(default='t4', settings=dict(t4=[], t8=[]))),
                 irg=dict(config='configs/x/irg_small_big.py', label='IRG'))))
 
 
@@ -57,3 +67,43 @@ def test_rows_can_link_the_configs_of_another_folder():
     assert zoo_rows(
         _results(),
         spec).rstrip().endswith('[config](./tuned/kd_small_big_tuned.py) |')
+
+
+def _entries(spec) -> dict:
+    """``{Name: entry}`` of the metafile entries, read as YAML under
+    ``Models:``."""
+    models = yaml.safe_load('Models:\n' +
+                            metafile_entries(_results(), spec))['Models']
+    return {model.pop('Name'): model for model in models}
+
+
+def test_metafile_entries_hold_each_model_measured_in_the_spec_order():
+    entries = _entries(_spec(name_suffix='_tuned', configs='tuned'))
+    # IRG has no final run, so no entry.
+    assert list(entries) == ['big_tuned', 'small_tuned', 'kd_small_big_tuned']
+    assert entries['kd_small_big_tuned'] == dict({
+        'In Collection':
+        'IRG-X',
+        'Metadata': {
+            'Training Data': 'X',
+            'Seeds': 2
+        },
+        'Results': [{
+            'Task': 'Image Classification',
+            'Dataset': 'X',
+            'Metrics': {
+                'Top 1 Accuracy': 90.25
+            }
+        }],
+        # The swept method's config at its chosen setting; the student alone
+        # (no sweep) keeps its own.
+        'Config':
+        'configs/x/tuned/kd_small_big_tuned.py',
+        'Weights':
+        None
+    })
+    assert entries['small_tuned']['Config'] == 'configs/x/small.py'
+    assert entries['big_tuned']['Metadata']['Seeds'] == '1 (seed 0)'
+    assert entries['big_tuned']['Results'][0]['Metrics'] == {
+        'Top 1 Accuracy': 92.3
+    }

@@ -2,6 +2,7 @@
 """tools/analysis/run_benchmark.py: the real specs on tiny data, resumed."""
 import json
 import os
+import os.path as osp
 import signal
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import pytest
 import yaml
 from conftest import REPO_ROOT
 from tiny_data import make_idx, tiny_fashion_options
+
+from irg_mm.grids import load_spec
+from irg_mm.grids.publish import block, part_text, published_blocks
 
 RUNNER = 'tools/analysis/run_benchmark.py'
 FASHION = f'{REPO_ROOT}/configs/benchmarks/fashion_mnist.py'
@@ -169,34 +173,37 @@ def test_a_killed_grid_resumes_the_run_it_was_in(tmp_path):
     assert epochs[-1] == 3
 
 
-def _block(path: str, tag: str) -> str:
+def _read(path: str) -> str:
     with open(f'{REPO_ROOT}/{path}', encoding='utf-8') as f:
-        text = f.read()
-    return text.split(f'<!-- {tag} -->')[1].split(f'<!-- /{tag} -->')[0]
+        return f.read()
 
 
-# Every table README and docs show, with the committed logs behind it: the
-# spec, the page and its block, README's block of the method table, and the
-# model-zoo folder with the block of its README that holds the spec's rows
-# (its metafile holds the spec's results, by name).
-PUBLISHED = [
-    ('fashion_mnist', 'docs/benchmarks/fashion_mnist.md', 'results.md', None,
-     ('configs/fashion_mnist', 'rows')),
-    ('fashion_mnist_tuned', 'docs/benchmarks/fashion_mnist.md',
-     'tuned-results.md', 'fashion-mnist-tuned-results',
-     ('configs/fashion_mnist', 'tuned-rows')),
-    ('digits', 'docs/demo.md', 'results.md', 'digits-demo-results', None),
-]
+# The shipped specs, with the files each publishes into (README, docs, the
+# model zoo) from its committed logs.
+SPECS = sorted(
+    osp.splitext(name)[0]
+    for name in os.listdir(f'{REPO_ROOT}/configs/benchmarks'))
+PUBLISHED = {
+    spec:
+    published_blocks(
+        load_spec(f'{REPO_ROOT}/configs/benchmarks/'
+                  f'{spec}.py'))
+    for spec in SPECS
+}
 
 
-def _metafile_top1(folder: str) -> dict:
-    """``{Name: Top 1 Accuracy}`` of a metafile's models."""
-    with open(f'{REPO_ROOT}/{folder}/metafile.yml', encoding='utf-8') as f:
-        models = yaml.safe_load(f)['Models']
-    return {
-        model['Name']: model['Results'][0]['Metrics']['Top 1 Accuracy']
-        for model in models
-    }
+def _metafiles() -> dict:
+    """Each metafile the specs publish into, with the specs whose entries
+    it holds."""
+    metafiles = {}
+    for spec, blocks in PUBLISHED.items():
+        for (path, _), part in blocks.items():
+            if part == 'metafile':
+                metafiles.setdefault(path, []).append(spec)
+    return metafiles
+
+
+METAFILES = _metafiles()
 
 
 def _measured(tool_in_process, spec: str, out) -> dict:
@@ -207,28 +214,39 @@ def _measured(tool_in_process, spec: str, out) -> dict:
     return json.loads((out / 'results.json').read_text())['metafile_top1']
 
 
-@pytest.mark.parametrize(
-    'folder', sorted({zoo[0]
-                      for *_, zoo in PUBLISHED if zoo is not None}))
+@pytest.mark.parametrize('metafile', sorted(METAFILES))
 def test_a_metafile_holds_exactly_the_models_its_grids_measured(
-        tmp_path, tool_in_process, folder):
+        tmp_path, tool_in_process, metafile):
     measured = {}
-    for spec, *_, zoo in PUBLISHED:
-        if zoo is not None and zoo[0] == folder:
-            measured.update(_measured(tool_in_process, spec, tmp_path / spec))
-    assert _metafile_top1(folder) == measured
+    for spec in METAFILES[metafile]:
+        measured.update(_measured(tool_in_process, spec, tmp_path / spec))
+    models = yaml.safe_load(_read(metafile))['Models']
+    assert {
+        model['Name']: model['Results'][0]['Metrics']['Top 1 Accuracy']
+        for model in models
+    } == measured
 
 
-@pytest.mark.parametrize('spec, page, tag, readme_tag, zoo', PUBLISHED)
-def test_published_tables_are_what_the_committed_logs_give(
-        tmp_path, tool_in_process, spec, page, tag, readme_tag, zoo):
+def test_every_shipped_spec_publishes_its_tables():
+    assert SPECS == ['digits', 'fashion_mnist', 'fashion_mnist_tuned']
+    assert all(PUBLISHED[spec] for spec in SPECS)
+
+
+@pytest.mark.parametrize('spec', SPECS)
+def test_published_blocks_are_what_the_committed_logs_give(
+        tmp_path, tool_in_process, spec):
     _measured(tool_in_process, spec, tmp_path)
-    table = (tmp_path / 'results.md').read_text()
-    assert _block(page, tag).strip() == table.strip()
-    if readme_tag is not None:
-        methods = table.split('\n\n')[0].strip()
-        assert _block('README.md', readme_tag).strip() == methods
-    if zoo is not None:
-        folder, rows_tag = zoo
-        rows = (tmp_path / 'model_zoo.md').read_text()
-        assert _block(f'{folder}/README.md', rows_tag).strip() == rows.strip()
+    fix = f'run {RUNNER} configs/benchmarks/{spec}.py --table-only --publish'
+    for (path, tag), part in PUBLISHED[spec].items():
+        shown = block(_read(path), tag, path)
+        assert shown == part_text(part, str(tmp_path)), f'{path} {tag}: {fix}'
+
+
+def test_publish_refuses_to_show_part_of_a_grid(tool_in_process, capsys):
+    with pytest.raises(SystemExit) as stop:
+        tool_in_process(RUNNER, 'configs/benchmarks/digits.py', '--table-only',
+                        '--publish', '--methods', 'kd', '--log-dir',
+                        'elsewhere')
+    assert stop.value.code == 2
+    assert ("--publish shows the whole grid from the spec's log_dir; drop "
+            '--log-dir --methods') in capsys.readouterr().err

@@ -1,6 +1,8 @@
 # Copyright (c) irg_mm contributors. All rights reserved.
 """Grid specs: the shipped ones pass, a bad one stops before any run with
 its key named."""
+import os.path as osp
+
 import pytest
 from conftest import REPO_ROOT
 
@@ -86,6 +88,8 @@ def test_the_sweep_example_in_the_docs_is_a_valid_spec(tmp_path):
     path.write_text(example)
     spec = load_spec(str(path), methods=['student', 'irg'])
     check_spec(spec, REPO_ROOT)
+    assert spec.log_dir == osp.abspath('work_dirs/my_grid/logs')
+    assert not spec.publish
     assert list(spec.methods.irg.sweep.settings) == [
         'e0.05', 'e0.16', 'e0.5', 'e1.6', 'e5.0'
     ]

@@ -5,14 +5,15 @@ A spec file (``configs/benchmarks/*.py``) names a teacher, the methods (one
 config each, optionally a sweep of settings chosen on the validation
 split), the seeds, the comparisons and ablations to report; see
 :mod:`irg_mm.grids`. The grid resumes, and ``--table-only`` regenerates its
-tables and figures from the committed per-run logs alone.
+tables and figures from the committed per-run logs alone; ``--publish``
+writes them into README, docs and the model zoo where the spec says.
 
 Examples:
     python tools/analysis/run_benchmark.py configs/benchmarks/digits.py
     python tools/analysis/run_benchmark.py \
         configs/benchmarks/fashion_mnist_tuned.py --jobs 2
     python tools/analysis/run_benchmark.py \
-        configs/benchmarks/fashion_mnist_tuned.py --table-only
+        configs/benchmarks/fashion_mnist_tuned.py --table-only --publish
 """
 import argparse
 import os
@@ -24,10 +25,13 @@ from irg_mm.errors import ConfigError
 from irg_mm.grids import GridRunner, check_spec, load_spec, write_report
 from irg_mm.grids.grid_runner import RunFailed
 from irg_mm.grids.plots import plot_curves
+from irg_mm.grids.publish import check_targets, publish
 from irg_mm.grids.report import labels_of
 from irg_mm.grids.selection import SelectionError
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# Options that show part of a grid, which --publish must not write as whole.
+NARROWING = ('log_dir', 'methods', 'seeds', 'cfg_options')
 
 
 def parse_args(argv: Sequence[str] = None) -> argparse.Namespace:
@@ -57,7 +61,20 @@ def parse_args(argv: Sequence[str] = None) -> argparse.Namespace:
         '--table-only',
         action='store_true',
         help='train nothing: write the tables from the logs in log_dir')
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--publish',
+        action='store_true',
+        help='write the tables and figures into the files the spec\'s '
+        'publish names (README, docs, model zoo)')
+    args = parser.parse_args(argv)
+    narrowed = [
+        f'--{name.replace("_", "-")}' for name in NARROWING
+        if getattr(args, name)
+    ]
+    if args.publish and narrowed:
+        parser.error(f'--publish shows the whole grid from the spec\'s '
+                     f'log_dir; drop {" ".join(narrowed)}')
+    return args
 
 
 def main(argv: Sequence[str] = None) -> None:
@@ -69,18 +86,23 @@ def main(argv: Sequence[str] = None) -> None:
         spec = load_spec(args.spec, args.work_dir, args.log_dir,
                          args.cfg_options, args.methods, args.seeds)
         check_spec(spec, REPO_ROOT)
+        if args.publish:
+            check_targets(spec, REPO_ROOT)
         runner = GridRunner(spec, REPO_ROOT, args.jobs)
         if not args.table_only:
             runner.run()
         results = runner.results()
+        if results.teacher is None and not results.finals:
+            raise ConfigError(f'no finished run in {spec.log_dir}')
+        os.makedirs(spec.work_dir, exist_ok=True)
+        table = write_report(results, spec, spec.work_dir)
+        plot_curves(runner.curves(), labels_of(spec),
+                    osp.join(spec.work_dir, 'curves.png'))
+        if args.publish:
+            written = publish(spec, spec.work_dir, REPO_ROOT)
+            print('published into ' + ', '.join(written))
     except (ConfigError, RunFailed, SelectionError) as error:
         raise SystemExit(f'error: {error}') from None
-    if results.teacher is None and not results.finals:
-        raise SystemExit(f'error: no finished run in {spec.log_dir}')
-    os.makedirs(spec.work_dir, exist_ok=True)
-    table = write_report(results, spec, spec.work_dir)
-    plot_curves(runner.curves(), labels_of(spec),
-                osp.join(spec.work_dir, 'curves.png'))
     print()
     print(table)
     print(f'{time.perf_counter() - start:.0f} s; tables, figures and per-run '
