@@ -160,14 +160,32 @@ def _read_targets(spec, root: str) -> Dict[str, str]:
     return texts
 
 
+def _figure_targets(spec, root: str) -> Dict[str, str]:
+    """``{file: report figure}`` of the figures the spec publishes, each
+    checked to go into an existing folder."""
+    figures = {
+        path: shows
+        for path, shows in spec.get('publish', {}).items()
+        if isinstance(shows, str)
+    }
+    for path in figures:
+        if not osp.isdir(osp.dirname(osp.join(root, path))):
+            raise GridSpecError(f'publish.{path}: its folder does not exist '
+                                f'under {root}; fix the path or create it')
+    return figures
+
+
 def check_targets(spec, root: str) -> None:
     """Check, before any training, that every file the spec publishes into
-    exists and marks each of its blocks once.
+    exists and marks each of its blocks once, and every figure's folder
+    exists.
 
     Raises:
-        GridSpecError: The first missing file or marker, with the fix.
+        GridSpecError: The first missing file, marker or folder, with the
+            fix.
     """
     _read_targets(spec, root)
+    _figure_targets(spec, root)
 
 
 def publish(spec, report_dir: str, root: str) -> List[str]:
@@ -188,16 +206,17 @@ def publish(spec, report_dir: str, root: str) -> List[str]:
         GridSpecError: A file or block marker is missing.
     """
     texts = _read_targets(spec, root)
+    figures = _figure_targets(spec, root)
     for (path, tag), part in published_blocks(spec).items():
         texts[path] = replace_block(texts[path], tag,
                                     part_text(part, report_dir), path)
     for path, text in texts.items():
         with open(osp.join(root, path), 'w', encoding='utf-8') as f:
             f.write(text)
-    figures = [
-        (path, shows) for path, shows in spec.get('publish', {}).items()
-        if isinstance(shows, str) and osp.isfile(osp.join(report_dir, shows))
-    ]
-    for path, figure in figures:
-        shutil.copyfile(osp.join(report_dir, figure), osp.join(root, path))
-    return [*texts, *(path for path, _ in figures)]
+    copied = []
+    for path, figure in figures.items():
+        # A report without tuning runs draws no tuning curves.
+        if osp.isfile(osp.join(report_dir, figure)):
+            shutil.copyfile(osp.join(report_dir, figure), osp.join(root, path))
+            copied.append(path)
+    return [*texts, *copied]

@@ -127,3 +127,19 @@ def test_zoo_parts_need_the_model_zoo_key():
     spec = _spec(zoo=False, **{'a.yml': {'m': 'metafile'}})
     with pytest.raises(GridSpecError, match='needs model_zoo'):
         check_publish(spec)
+
+
+def test_a_figure_into_a_missing_folder_names_its_key(tmp_path):
+    root = _repo(tmp_path / 'repo')
+    spec = _spec(**{'pics/results.png': 'results.png'})
+    with pytest.raises(
+            GridSpecError, match='publish.pics/results.png: its folder'):
+        check_targets(spec, str(root))
+
+
+def test_a_figure_the_report_did_not_draw_is_left_as_it_is(tmp_path):
+    root = _repo(tmp_path / 'repo')
+    (root / 'docs/tuning.png').write_bytes(b'old')
+    spec = _spec(**{'docs/tuning.png': 'tuning.png'})
+    assert publish(spec, _report(tmp_path / 'report'), str(root)) == []
+    assert (root / 'docs/tuning.png').read_bytes() == b'old'
