@@ -112,30 +112,6 @@ def part_text(part: str, report_dir: str) -> str:
     return text + '\n'
 
 
-def check_publish(spec) -> None:
-    """Check a spec's ``publish`` names known parts and figures.
-
-    Raises:
-        GridSpecError: The first unknown part or figure, with the choices.
-    """
-    for path, shows in spec.get('publish', {}).items():
-        if isinstance(shows, str):
-            if shows not in FIGURES:
-                raise GridSpecError(
-                    f'publish.{path}: {shows!r} is not a figure the report '
-                    f'writes; choose one of {list(FIGURES)}')
-            continue
-        for tag, part in shows.items():
-            if part not in PARTS:
-                raise GridSpecError(
-                    f'publish.{path}.{tag}: {part!r} is not a report part; '
-                    f'choose one of {list(PARTS)}')
-            if part in ('zoo_rows', 'metafile') and not spec.get('model_zoo'):
-                raise GridSpecError(
-                    f'publish.{path}.{tag}: {part!r} needs model_zoo = '
-                    "dict(teacher=..., student=...) in the spec")
-
-
 def published_blocks(spec) -> Dict[Tuple[str, str], str]:
     """``{(file, tag): part}`` of every text block the spec publishes."""
     return {
@@ -143,6 +119,37 @@ def published_blocks(spec) -> Dict[Tuple[str, str], str]:
         for path, shows in spec.get('publish', {}).items()
         if not isinstance(shows, str) for tag, part in shows.items()
     }
+
+
+def published_figures(spec) -> Dict[str, str]:
+    """``{file: report figure}`` of every figure the spec publishes."""
+    return {
+        path: shows
+        for path, shows in spec.get('publish', {}).items()
+        if isinstance(shows, str)
+    }
+
+
+def check_publish(spec) -> None:
+    """Check a spec's ``publish`` names known parts and figures.
+
+    Raises:
+        GridSpecError: The first unknown part or figure, with the choices.
+    """
+    for path, figure in published_figures(spec).items():
+        if figure not in FIGURES:
+            raise GridSpecError(
+                f'publish.{path}: {figure!r} is not a figure the report '
+                f'writes; choose one of {list(FIGURES)}')
+    for (path, tag), part in published_blocks(spec).items():
+        if part not in PARTS:
+            raise GridSpecError(
+                f'publish.{path}.{tag}: {part!r} is not a report part; '
+                f'choose one of {list(PARTS)}')
+        if part in ('zoo_rows', 'metafile') and not spec.get('model_zoo'):
+            raise GridSpecError(
+                f'publish.{path}.{tag}: {part!r} needs model_zoo = '
+                "dict(teacher=..., student=...) in the spec")
 
 
 def _read_targets(spec, root: str) -> Dict[str, str]:
@@ -163,11 +170,7 @@ def _read_targets(spec, root: str) -> Dict[str, str]:
 def _figure_targets(spec, root: str) -> Dict[str, str]:
     """``{file: report figure}`` of the figures the spec publishes, each
     checked to go into an existing folder."""
-    figures = {
-        path: shows
-        for path, shows in spec.get('publish', {}).items()
-        if isinstance(shows, str)
-    }
+    figures = published_figures(spec)
     for path in figures:
         if not osp.isdir(osp.dirname(osp.join(root, path))):
             raise GridSpecError(f'publish.{path}: its folder does not exist '

@@ -395,16 +395,14 @@ def write_report(results: GridResults, spec, out_dir: str) -> str:
     from .model_zoo import metafile_entries, metafile_top1, zoo_rows
     from .plots import plot_results, plot_tuning
     markdown = markdown_report(results, spec)
-    with open(osp.join(out_dir, 'results.md'), 'w', encoding='utf-8') as f:
-        f.write(markdown)
+    texts = {'results.md': markdown}
     zoo = 'model_zoo' in spec
     if zoo:
-        with open(
-                osp.join(out_dir, 'model_zoo.md'), 'w', encoding='utf-8') as f:
-            f.write(zoo_rows(results, spec))
-        with open(
-                osp.join(out_dir, 'metafile.yml'), 'w', encoding='utf-8') as f:
-            f.write(metafile_entries(results, spec))
+        texts['model_zoo.md'] = zoo_rows(results, spec)
+        texts['metafile.yml'] = metafile_entries(results, spec)
+    for name, text in texts.items():
+        with open(osp.join(out_dir, name), 'w', encoding='utf-8') as f:
+            f.write(text)
     with open(osp.join(out_dir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump(
             dict(
